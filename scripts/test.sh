@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Runs every test: unit tests, real-registry tests and (as root) real-kernel tests.
+# Installs what the tests need from Debian when it is missing and we are root.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_pkgs=()
+command -v docker-registry >/dev/null || need_pkgs+=(docker-registry)
+command -v htpasswd >/dev/null || need_pkgs+=(apache2-utils)
+command -v openssl >/dev/null || need_pkgs+=(openssl)
+if [ ${#need_pkgs[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "installing test dependencies: ${need_pkgs[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need_pkgs[@]}" >/dev/null
+  else
+    echo "missing ${need_pkgs[*]}: tests that need them skip (or fail when CI=true); install as root" >&2
+  fi
+fi
+
+exec ./mvnw -B -ntp verify "$@"
