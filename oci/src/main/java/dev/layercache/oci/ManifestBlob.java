@@ -12,7 +12,8 @@ public record ManifestBlob(String mediaType, Digest digest, byte[] bytes) {
   public static ManifestBlob of(byte[] bytes, String contentType, Digest digest)
       throws InvalidManifestException {
     JsonNode node = Json.read(bytes, "manifest " + digest);
-    if (node.path("schemaVersion").asInt() == 1 || contentType.contains("manifest.v1+")) {
+    if (node.path("schemaVersion").asInt() == 1
+        || contentType.startsWith("application/vnd.docker.distribution.manifest.v1")) {
       throw new InvalidManifestException(
           "manifest " + digest + " is Docker schema 1, which is not supported; repush the image");
     }
