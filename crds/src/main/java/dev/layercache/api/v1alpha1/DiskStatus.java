@@ -1,0 +1,89 @@
+package dev.layercache.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import java.util.Objects;
+
+/** Disk use of the filesystem that holds the node's store. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonIgnoreProperties(ignoreUnknown = true)
+public class DiskStatus {
+
+  @JsonPropertyDescription("Size of the filesystem in bytes.")
+  private Long capacityBytes;
+
+  @JsonPropertyDescription("Bytes in use on the filesystem, by anything.")
+  private Long usedBytes;
+
+  @JsonPropertyDescription("Bytes held by unpacked layers in the store.")
+  private Long layerBytes;
+
+  @JsonPropertyDescription("Bytes held by workspaces' upper layers.")
+  private Long upperBytes;
+
+  public Long getCapacityBytes() {
+    return capacityBytes;
+  }
+
+  public void setCapacityBytes(Long capacityBytes) {
+    this.capacityBytes = capacityBytes;
+  }
+
+  public Long getUsedBytes() {
+    return usedBytes;
+  }
+
+  public void setUsedBytes(Long usedBytes) {
+    this.usedBytes = usedBytes;
+  }
+
+  public Long getLayerBytes() {
+    return layerBytes;
+  }
+
+  public void setLayerBytes(Long layerBytes) {
+    this.layerBytes = layerBytes;
+  }
+
+  public Long getUpperBytes() {
+    return upperBytes;
+  }
+
+  public void setUpperBytes(Long upperBytes) {
+    this.upperBytes = upperBytes;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    if (this == o) return true;
+    if (o == null || getClass() != o.getClass()) return false;
+    DiskStatus other = (DiskStatus) o;
+    return Objects.equals(capacityBytes, other.capacityBytes)
+        && Objects.equals(usedBytes, other.usedBytes)
+        && Objects.equals(layerBytes, other.layerBytes)
+        && Objects.equals(upperBytes, other.upperBytes);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(capacityBytes, usedBytes, layerBytes, upperBytes);
+  }
+
+  @Override
+  public String toString() {
+    return "DiskStatus{"
+        + "capacityBytes="
+        + capacityBytes
+        + ", "
+        + "usedBytes="
+        + usedBytes
+        + ", "
+        + "layerBytes="
+        + layerBytes
+        + ", "
+        + "upperBytes="
+        + upperBytes
+        + "}";
+  }
+}

@@ -1,0 +1,54 @@
+package dev.layercache.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import java.util.List;
+import java.util.Objects;
+
+/** What the operator wants on one node: layers and workspaces. Written by the operator only. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonIgnoreProperties(ignoreUnknown = true)
+public class NodeCacheSpec {
+
+  @JsonPropertyDescription("Layers the node must hold.")
+  private List<LayerRef> layers;
+
+  @JsonPropertyDescription(
+      "Workspaces the node must have mounted. A workspace missing from this list is unmounted.")
+  private List<WorkspaceRef> workspaces;
+
+  public List<LayerRef> getLayers() {
+    return layers;
+  }
+
+  public void setLayers(List<LayerRef> layers) {
+    this.layers = layers;
+  }
+
+  public List<WorkspaceRef> getWorkspaces() {
+    return workspaces;
+  }
+
+  public void setWorkspaces(List<WorkspaceRef> workspaces) {
+    this.workspaces = workspaces;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    if (this == o) return true;
+    if (o == null || getClass() != o.getClass()) return false;
+    NodeCacheSpec other = (NodeCacheSpec) o;
+    return Objects.equals(layers, other.layers) && Objects.equals(workspaces, other.workspaces);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(layers, workspaces);
+  }
+
+  @Override
+  public String toString() {
+    return "NodeCacheSpec{" + "layers=" + layers + ", " + "workspaces=" + workspaces + "}";
+  }
+}

@@ -1,0 +1,44 @@
+package dev.layercache.api.v1alpha1;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The committed {@code crds/*.yaml} must equal what crd-generator-maven-plugin generates from the
+ * Java types. Refresh them with {@code ./mvnw -pl crds verify -Dlayercache.updateCrds=true}.
+ */
+class CrdDriftTest {
+
+  private static final String REFRESH =
+      "the committed CRD differs from the one generated from the Java types; refresh it with"
+          + " `./mvnw -pl crds verify -Dlayercache.updateCrds=true` and commit crds/*.yaml";
+
+  @Test
+  void committedCrdsMatchTheGeneratedOnes() throws IOException {
+    boolean update = Boolean.getBoolean("layercache.updateCrds");
+    assertThat(ProjectFiles.generatedCrds()).as("generated CRDs").hasSize(3);
+    for (Path generated : ProjectFiles.generatedCrds()) {
+      Path committed = ProjectFiles.committedCrdFor(generated);
+      if (update) {
+        Files.copy(generated, committed, StandardCopyOption.REPLACE_EXISTING);
+      }
+      assertThat(committed).as(REFRESH).exists();
+      assertThat(Files.readString(committed))
+          .as(committed + ": " + REFRESH)
+          .isEqualTo(Files.readString(generated));
+    }
+  }
+
+  @Test
+  void everyCommittedCrdIsGenerated() {
+    assertThat(ProjectFiles.committedCrds())
+        .as("crds/*.yaml without a Java type behind them; delete them")
+        .containsExactlyInAnyOrderElementsOf(
+            ProjectFiles.generatedCrds().stream().map(ProjectFiles::committedCrdFor).toList());
+  }
+}
