@@ -1,0 +1,290 @@
+package dev.layercache.agent.kernel;
+
+import java.io.IOException;
+import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import jnr.ffi.LastError;
+import jnr.ffi.LibraryLoader;
+import jnr.ffi.Runtime;
+
+/**
+ * Checked wrappers over the Linux system calls layercache needs. This class and {@link DirFd} are
+ * the only code that touches jnr-ffi; failures become {@link SyscallException}s.
+ */
+public final class Syscalls {
+  public static final long MS_RDONLY = 1;
+  public static final long MS_NOSUID = 2;
+  public static final long MS_NODEV = 4;
+  public static final long MS_NOEXEC = 8;
+  public static final int MNT_DETACH = 2;
+
+  public static final int S_IFMT = 0170000;
+  public static final int S_IFIFO = 0010000;
+  public static final int S_IFCHR = 0020000;
+  public static final int S_IFDIR = 0040000;
+  public static final int S_IFBLK = 0060000;
+  public static final int S_IFREG = 0100000;
+
+  static final int AT_FDCWD = -100;
+  static final int AT_SYMLINK_NOFOLLOW = 0x100;
+  static final int AT_REMOVEDIR = 0x200;
+  static final int O_RDONLY = 0;
+  static final int O_WRONLY = 1;
+  static final int O_CREAT = 0100;
+  static final int O_EXCL = 0200;
+  static final int O_CLOEXEC = 02000000;
+  // arm64 numbers these two differently from x86_64 (and most others).
+  private static final boolean ARM64 = "aarch64".equals(System.getProperty("os.arch"));
+  static final int O_DIRECTORY = ARM64 ? 040000 : 0200000;
+  static final int O_NOFOLLOW = ARM64 ? 0100000 : 0400000;
+
+  static final int ENOENT = 2;
+  static final int EEXIST = 17;
+  static final int EISDIR = 21;
+  static final int ERANGE = 34;
+  static final int ENODATA = 61;
+
+  private static final Map<Integer, String> ERRNO_NAMES =
+      Map.ofEntries(
+          Map.entry(1, "EPERM"),
+          Map.entry(2, "ENOENT"),
+          Map.entry(4, "EINTR"),
+          Map.entry(5, "EIO"),
+          Map.entry(7, "E2BIG"),
+          Map.entry(9, "EBADF"),
+          Map.entry(11, "EAGAIN"),
+          Map.entry(12, "ENOMEM"),
+          Map.entry(13, "EACCES"),
+          Map.entry(14, "EFAULT"),
+          Map.entry(16, "EBUSY"),
+          Map.entry(17, "EEXIST"),
+          Map.entry(18, "EXDEV"),
+          Map.entry(19, "ENODEV"),
+          Map.entry(20, "ENOTDIR"),
+          Map.entry(21, "EISDIR"),
+          Map.entry(22, "EINVAL"),
+          Map.entry(24, "EMFILE"),
+          Map.entry(26, "ETXTBSY"),
+          Map.entry(27, "EFBIG"),
+          Map.entry(28, "ENOSPC"),
+          Map.entry(30, "EROFS"),
+          Map.entry(31, "EMLINK"),
+          Map.entry(34, "ERANGE"),
+          Map.entry(36, "ENAMETOOLONG"),
+          Map.entry(38, "ENOSYS"),
+          Map.entry(39, "ENOTEMPTY"),
+          Map.entry(40, "ELOOP"),
+          Map.entry(61, "ENODATA"),
+          Map.entry(95, "EOPNOTSUPP"),
+          Map.entry(122, "EDQUOT"));
+
+  // Paths are encoded the way the JVM encodes java.nio.file.Path names.
+  private static final Charset PATH_CHARSET =
+      Charset.forName(System.getProperty("sun.jnu.encoding", "UTF-8"));
+
+  private Syscalls() {}
+
+  /** Loaded on first use, once per JVM. */
+  private static final class Lib {
+    static final LibC C = LibraryLoader.create(LibC.class).load("c");
+    static final Runtime RUNTIME = Runtime.getRuntime(C);
+  }
+
+  static LibC libc() {
+    return Lib.C;
+  }
+
+  static int errno() {
+    return LastError.getLastError(Lib.RUNTIME);
+  }
+
+  static SyscallException failure(String call, String subject) {
+    int errno = errno();
+    return new SyscallException(
+        call,
+        subject,
+        errno,
+        ERRNO_NAMES.getOrDefault(errno, "errno " + errno),
+        Lib.C.strerror(errno));
+  }
+
+  static byte[] cString(String s, Charset charset) {
+    byte[] bytes = s.getBytes(charset);
+    return Arrays.copyOf(bytes, bytes.length + 1);
+  }
+
+  static Charset pathCharset() {
+    return PATH_CHARSET;
+  }
+
+  static byte[] cPath(Path path) {
+    return cString(path.toString(), PATH_CHARSET);
+  }
+
+  static long[] timespecs(FileTime atime, FileTime mtime) {
+    Instant a = atime.toInstant();
+    Instant m = mtime.toInstant();
+    return new long[] {a.getEpochSecond(), a.getNano(), m.getEpochSecond(), m.getNano()};
+  }
+
+  /** Whether this process runs as root (effective uid 0). */
+  public static boolean isRoot() {
+    return Lib.C.geteuid() == 0;
+  }
+
+  /** The dev_t for a device number, as glibc's makedev(3) builds it. */
+  public static long makedev(long major, long minor) {
+    return ((major & 0xfffff000L) << 32)
+        | ((major & 0xfffL) << 8)
+        | ((minor & 0xffffff00L) << 12)
+        | (minor & 0xffL);
+  }
+
+  /** mknod(2): mode holds the file type ({@link #S_IFCHR}, ...) and the permission bits. */
+  public static void mknod(Path path, int mode, int major, int minor) throws SyscallException {
+    if (Lib.C.mknodat(AT_FDCWD, cPath(path), mode, makedev(major, minor)) != 0) {
+      throw failure("mknod", path + " (" + nodeKind(mode) + " " + major + ":" + minor + ")");
+    }
+  }
+
+  static String nodeKind(int mode) {
+    return switch (mode & S_IFMT) {
+      case S_IFCHR -> "char";
+      case S_IFBLK -> "block";
+      case S_IFIFO -> "fifo";
+      case S_IFREG -> "file";
+      default -> "mode " + Integer.toOctalString(mode);
+    };
+  }
+
+  /** lchown(2): changes the owner of the link itself, never its target. */
+  public static void lchown(Path path, int uid, int gid) throws SyscallException {
+    if (Lib.C.fchownat(AT_FDCWD, cPath(path), uid, gid, AT_SYMLINK_NOFOLLOW) != 0) {
+      throw failure("lchown", path + " (" + uid + ":" + gid + ")");
+    }
+  }
+
+  /** utimensat(2) with AT_SYMLINK_NOFOLLOW: sets the times of a symlink itself, too. */
+  public static void setTimes(Path path, FileTime atime, FileTime mtime) throws SyscallException {
+    long[] times = timespecs(atime, mtime);
+    if (Lib.C.utimensat(AT_FDCWD, cPath(path), times, AT_SYMLINK_NOFOLLOW) != 0) {
+      throw failure("utimensat", path.toString());
+    }
+  }
+
+  /** lsetxattr(2): any namespace (user., trusted., security.), never following a symlink. */
+  public static void setXattr(Path path, String name, byte[] value) throws SyscallException {
+    if (Lib.C.lsetxattr(cPath(path), cString(name, StandardCharsets.UTF_8), value, value.length, 0)
+        != 0) {
+      throw failure("lsetxattr", path + " " + name);
+    }
+  }
+
+  /** lgetxattr(2): the value, or empty when the attribute is not set. */
+  public static Optional<byte[]> getXattr(Path path, String name) throws SyscallException {
+    byte[] cpath = cPath(path);
+    byte[] cname = cString(name, StandardCharsets.UTF_8);
+    while (true) {
+      long size = Lib.C.lgetxattr(cpath, cname, null, 0);
+      if (size >= 0) {
+        byte[] value = new byte[(int) size];
+        long read = Lib.C.lgetxattr(cpath, cname, value, value.length);
+        if (read >= 0) {
+          return Optional.of(Arrays.copyOf(value, (int) read));
+        }
+      }
+      int errno = errno();
+      if (errno == ENODATA) {
+        return Optional.empty();
+      }
+      if (errno != ERANGE) { // ERANGE: the value grew between the two calls
+        throw failure("lgetxattr", path + " " + name);
+      }
+    }
+  }
+
+  /** llistxattr(2): the names of the extended attributes of a file, link or directory. */
+  public static List<String> listXattrs(Path path) throws SyscallException {
+    byte[] cpath = cPath(path);
+    while (true) {
+      long size = Lib.C.llistxattr(cpath, null, 0);
+      if (size >= 0) {
+        byte[] list = new byte[(int) size];
+        long read = Lib.C.llistxattr(cpath, list, list.length);
+        if (read >= 0) {
+          List<String> names = new ArrayList<>();
+          int start = 0;
+          for (int i = 0; i < read; i++) {
+            if (list[i] == 0) {
+              names.add(new String(list, start, i - start, StandardCharsets.UTF_8));
+              start = i + 1;
+            }
+          }
+          return names;
+        }
+      }
+      if (errno() != ERANGE) {
+        throw failure("llistxattr", path.toString());
+      }
+    }
+  }
+
+  /** mount(2). */
+  public static void mount(String source, Path target, String fstype, long flags, String data)
+      throws SyscallException {
+    byte[] cdata = data == null ? null : cString(data, PATH_CHARSET);
+    if (Lib.C.mount(
+            cString(source, PATH_CHARSET),
+            cPath(target),
+            cString(fstype, PATH_CHARSET),
+            flags,
+            cdata)
+        != 0) {
+      throw failure(
+          "mount",
+          "source="
+              + source
+              + " target="
+              + target
+              + " type="
+              + fstype
+              + " flags=0x"
+              + Long.toHexString(flags)
+              + " options="
+              + data);
+    }
+  }
+
+  /** umount2(2); flags such as {@link #MNT_DETACH}. */
+  public static void umount(Path target, int flags) throws SyscallException {
+    if (Lib.C.umount2(cPath(target), flags) != 0) {
+      throw failure("umount2", target.toString());
+    }
+  }
+
+  /** statfs(2) of the filesystem holding path (64-bit Linux layout). */
+  public static FsStats statfs(Path path) throws SyscallException {
+    long[] buf = new long[16];
+    if (Lib.C.statfs(cPath(path), buf) != 0) {
+      throw failure("statfs", path.toString());
+    }
+    return new FsStats(buf[0], buf[1], buf[2], buf[3], buf[4], buf[5], buf[6]);
+  }
+
+  /** syncfs(2): flushes the whole filesystem holding path, once, instead of fsync per file. */
+  public static void syncfs(Path path) throws IOException {
+    try (DirFd dir = DirFd.open(path)) {
+      if (Lib.C.syncfs(dir.fd()) != 0) {
+        throw failure("syncfs", path.toString());
+      }
+    }
+  }
+}

@@ -1,0 +1,65 @@
+package dev.layercache.agent.unpack;
+
+import com.github.luben.zstd.ZstdInputStreamNoFinalizer;
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Map;
+import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
+
+/** How a layer blob is compressed, from its media type, and how to read it uncompressed. */
+public enum LayerCompression {
+  NONE,
+  GZIP,
+  ZSTD;
+
+  private static final int BUFFER_SIZE = 256 * 1024;
+
+  private static final Map<String, LayerCompression> MEDIA_TYPES =
+      Map.of(
+          "application/vnd.oci.image.layer.v1.tar", NONE,
+          "application/vnd.oci.image.layer.v1.tar+gzip", GZIP,
+          "application/vnd.oci.image.layer.v1.tar+zstd", ZSTD,
+          "application/vnd.oci.image.layer.nondistributable.v1.tar", NONE,
+          "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip", GZIP,
+          "application/vnd.oci.image.layer.nondistributable.v1.tar+zstd", ZSTD,
+          "application/vnd.docker.image.rootfs.diff.tar", NONE,
+          "application/vnd.docker.image.rootfs.diff.tar.gzip", GZIP,
+          "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip", GZIP);
+
+  /** Whether layers of this media type can be unpacked. */
+  public static boolean supports(String mediaType) {
+    return MEDIA_TYPES.containsKey(mediaType);
+  }
+
+  /**
+   * The compression of a layer media type.
+   *
+   * @throws IllegalArgumentException naming the media type when it is not a supported layer type
+   */
+  public static LayerCompression forMediaType(String mediaType) {
+    LayerCompression compression = MEDIA_TYPES.get(mediaType);
+    if (compression == null) {
+      throw new IllegalArgumentException(
+          "unsupported layer media type \""
+              + mediaType
+              + "\" (expected an OCI or Docker layer tar, uncompressed, gzip or zstd)");
+    }
+    return compression;
+  }
+
+  /** The uncompressed tar stream of a blob; closing it closes the blob stream. */
+  public InputStream open(InputStream blob) throws IOException {
+    return switch (this) {
+      case NONE -> blob;
+      // Layers may be several concatenated gzip members (eStargz): read them all. Unlike
+      // java.util.zip.GZIPInputStream this does not stop early when available() returns 0.
+      case GZIP ->
+          GzipCompressorInputStream.builder()
+              .setInputStream(new BufferedInputStream(blob, BUFFER_SIZE))
+              .setDecompressConcatenated(true)
+              .get();
+      case ZSTD -> new ZstdInputStreamNoFinalizer(blob); // reads consecutive frames, too
+    };
+  }
+}
