@@ -64,9 +64,7 @@ public final class CredentialStore {
       throw new IOException(e.getMessage(), e);
     }
     Map<String, RegistryCredentials> byHost = new HashMap<>();
-    var fields = auths.fields();
-    while (fields.hasNext()) {
-      var entry = fields.next();
+    for (Map.Entry<String, JsonNode> entry : auths.properties()) {
       credentials(entry.getKey(), entry.getValue())
           .ifPresent(c -> byHost.put(normaliseHost(entry.getKey()), c));
     }
