@@ -18,15 +18,16 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @Singular("layercache")
 @Plural("layercaches")
 @ShortNames("lc")
+// kubectl shows the columns in this order: the generator sorts them by jsonPath.
+@AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = Type.DATE)
 @AdditionalPrinterColumn(name = "Images", jsonPath = ".spec.images", type = Type.STRING)
-@AdditionalPrinterColumn(name = "Ready", jsonPath = ".status.readyNodes", type = Type.STRING)
-@AdditionalPrinterColumn(name = "Size", jsonPath = ".status.size", type = Type.STRING)
 @AdditionalPrinterColumn(
     name = "Failed",
     jsonPath = ".status.nodes.failed",
     type = Type.INTEGER,
     priority = 1)
-@AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = Type.DATE)
+@AdditionalPrinterColumn(name = "Ready", jsonPath = ".status.readyNodes", type = Type.STRING)
+@AdditionalPrinterColumn(name = "Size", jsonPath = ".status.size", type = Type.STRING)
 public class LayerCache extends CustomResource<LayerCacheSpec, LayerCacheStatus> {
 
   @Override

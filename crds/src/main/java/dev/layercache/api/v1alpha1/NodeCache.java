@@ -21,24 +21,25 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @Singular("nodecache")
 @Plural("nodecaches")
 @ShortNames("nc")
-@AdditionalPrinterColumn(
-    name = "Ready",
-    jsonPath = ".status.conditions[?(@.type==\"Ready\")].status",
-    type = Type.STRING)
-@AdditionalPrinterColumn(name = "Layers", jsonPath = ".status.readyLayers", type = Type.STRING)
-@AdditionalPrinterColumn(name = "Saved", jsonPath = ".status.saved", type = Type.STRING)
-@AdditionalPrinterColumn(name = "Disk", jsonPath = ".status.diskUsage", type = Type.STRING)
+// kubectl shows the columns in this order: the generator sorts them by jsonPath.
+@AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = Type.DATE)
 @AdditionalPrinterColumn(
     name = "Agent",
     jsonPath = ".status.agentVersion",
     type = Type.STRING,
     priority = 1)
 @AdditionalPrinterColumn(
+    name = "Ready",
+    jsonPath = ".status.conditions[?(@.type==\"Ready\")].status",
+    type = Type.STRING)
+@AdditionalPrinterColumn(name = "Disk", jsonPath = ".status.diskUsage", type = Type.STRING)
+@AdditionalPrinterColumn(
     name = "Synced",
     jsonPath = ".status.lastSyncTime",
     type = Type.DATE,
     priority = 1)
-@AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = Type.DATE)
+@AdditionalPrinterColumn(name = "Layers", jsonPath = ".status.readyLayers", type = Type.STRING)
+@AdditionalPrinterColumn(name = "Saved", jsonPath = ".status.saved", type = Type.STRING)
 public class NodeCache extends CustomResource<NodeCacheSpec, NodeCacheStatus> {
 
   @Override
