@@ -1,0 +1,82 @@
+package dev.layercache.agent.cli;
+
+import dev.layercache.oci.InvalidReferenceException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** The {@code layercache} command: global options and the subcommands. */
+@Command(
+    name = "layercache",
+    mixinStandardHelpOptions = true,
+    versionProvider = LayercacheCommand.Version.class,
+    description = "Node-level cache of container image layers and overlay workspaces.",
+    subcommands = {
+      InspectCommand.class,
+      PullCommand.class,
+      ImagesCommand.class,
+      LayersCommand.class,
+    })
+public final class LayercacheCommand {
+  static final int EXIT_FAILED = 1;
+  static final int EXIT_BAD_INPUT = 2;
+
+  /** Output formats of every command. */
+  public enum Output {
+    table,
+    json
+  }
+
+  @Option(
+      names = "--root",
+      defaultValue = "/var/lib/layercache",
+      description = "Store root (default: ${DEFAULT-VALUE}).",
+      scope = CommandLine.ScopeType.INHERIT)
+  Path root;
+
+  @Option(
+      names = {"-o", "--output"},
+      defaultValue = "table",
+      description = "Output format: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).",
+      scope = CommandLine.ScopeType.INHERIT)
+  Output output;
+
+  @CommandLine.Mixin RegistryOptions registry;
+
+  /** Runs the CLI and returns its exit code: 0 done, 1 failed, 2 bad usage or bad input. */
+  public static int run(String... args) {
+    CommandLine cli = new CommandLine(new LayercacheCommand());
+    cli.setExecutionExceptionHandler(LayercacheCommand::handle);
+    return cli.execute(args);
+  }
+
+  /** Failures are reported once, here: a one-line message naming the object and the cause. */
+  private static int handle(Exception e, CommandLine cli, CommandLine.ParseResult parsed) {
+    PrintWriter err = cli.getErr();
+    err.println("layercache: " + message(e));
+    err.flush();
+    return isBadInput(e) ? EXIT_BAD_INPUT : EXIT_FAILED;
+  }
+
+  private static boolean isBadInput(Throwable e) {
+    return e instanceof InvalidReferenceException
+        || e instanceof IllegalArgumentException
+        || e instanceof BadInputException;
+  }
+
+  private static String message(Throwable e) {
+    String message = e.getMessage();
+    return message == null || message.isBlank() ? e.toString() : message;
+  }
+
+  /** Version from the jar manifest, if built. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String v = LayercacheCommand.class.getPackage().getImplementationVersion();
+      return new String[] {"layercache " + (v == null ? "dev" : v)};
+    }
+  }
+}

@@ -1,0 +1,208 @@
+package dev.layercache.agent.store;
+
+import dev.layercache.agent.kernel.Syscalls;
+import dev.layercache.agent.unpack.DiffIdInputStream;
+import dev.layercache.agent.unpack.LayerCompression;
+import dev.layercache.agent.unpack.LayerUnpacker;
+import dev.layercache.agent.unpack.UnpackException;
+import dev.layercache.agent.unpack.UnpackResult;
+import dev.layercache.oci.Digest;
+import dev.layercache.oci.ImageReference;
+import dev.layercache.oci.Layer;
+import dev.layercache.oci.Platform;
+import dev.layercache.oci.RegistryClient;
+import dev.layercache.oci.ResolvedImage;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+
+/**
+ * Pulls images into the store: resolve, check the disk budget, then fetch, verify and unpack the
+ * missing layers in parallel, one pass per layer (network → blob digest → decompress → diffID → tar
+ * → staging → rename). Two pulls that need the same layer share one download.
+ */
+public final class ImagePuller {
+  private final RegistryClient registry;
+  private final LayerStore store;
+  private final DiskBudget budget;
+  private final ExecutorService executor;
+  private final Clock clock;
+  private final LayerUnpacker unpacker = new LayerUnpacker();
+  private final Map<Digest, CompletableFuture<LayerRecord>> inFlight = new ConcurrentHashMap<>();
+
+  public ImagePuller(
+      RegistryClient registry,
+      LayerStore store,
+      DiskBudget budget,
+      ExecutorService executor,
+      Clock clock) {
+    this.registry = registry;
+    this.store = store;
+    this.budget = budget;
+    this.executor = executor;
+    this.clock = clock;
+  }
+
+  /** What a pull did: the image record and, per layer (bottom first), whether it was cached. */
+  public record PullResult(ImageRecord image, List<LayerOutcome> layers) {}
+
+  /** One layer of a pull. */
+  public record LayerOutcome(Layer layer, LayerRecord stored, boolean wasCached) {}
+
+  public PullResult pull(ImageReference ref, Platform platform, PullListener listener)
+      throws IOException {
+    ResolvedImage image = registry.resolve(ref, platform);
+    List<Layer> missing = new ArrayList<>();
+    List<Boolean> cached = new ArrayList<>();
+    for (Layer layer : image.layers()) {
+      boolean present = store.layer(layer.diffId().toString()).isPresent();
+      cached.add(present);
+      if (!present && missing.stream().noneMatch(m -> m.diffId().equals(layer.diffId()))) {
+        missing.add(layer);
+      }
+    }
+    long needed =
+        missing.stream()
+            .mapToLong(l -> DiskBudget.estimateUnpacked(l.blob().mediaType(), l.blob().size()))
+            .sum();
+    budget.check(store.layout().root(), needed, "pull of " + ref);
+
+    // Biggest first: the largest layer is the critical path of the whole pull.
+    missing.sort(Comparator.comparingLong((Layer l) -> l.blob().size()).reversed());
+    Map<Digest, CompletableFuture<LayerRecord>> pulls = new ConcurrentHashMap<>();
+    for (Layer layer : missing) {
+      pulls.put(layer.diffId(), fetchShared(image, layer, listener));
+    }
+    List<LayerOutcome> outcomes = new ArrayList<>();
+    List<ImageRecord.Layer> recordLayers = new ArrayList<>();
+    for (int i = 0; i < image.layers().size(); i++) {
+      Layer layer = image.layers().get(i);
+      LayerRecord stored =
+          cached.get(i)
+              ? store.layer(layer.diffId().toString()).orElseThrow()
+              : await(pulls.get(layer.diffId()));
+      if (cached.get(i)) {
+        listener.finished(layer.diffId().toString(), true);
+      }
+      outcomes.add(new LayerOutcome(layer, stored, cached.get(i)));
+      recordLayers.add(
+          new ImageRecord.Layer(
+              layer.diffId().toString(),
+              layer.blob().digest().toString(),
+              layer.blob().mediaType(),
+              layer.blob().size()));
+    }
+    ImageRecord record =
+        new ImageRecord(
+            ref.toString(),
+            image.manifestDigest().toString(),
+            image.platform().toString(),
+            recordLayers,
+            clock.instant());
+    store.saveImage(record);
+    return new PullResult(record, outcomes);
+  }
+
+  private CompletableFuture<LayerRecord> fetchShared(
+      ResolvedImage image, Layer layer, PullListener listener) {
+    CompletableFuture<LayerRecord> mine = new CompletableFuture<>();
+    CompletableFuture<LayerRecord> running = inFlight.putIfAbsent(layer.diffId(), mine);
+    if (running != null) {
+      return running;
+    }
+    executor.execute(
+        () -> {
+          try {
+            mine.complete(fetch(image, layer, listener));
+          } catch (Throwable e) {
+            mine.completeExceptionally(e);
+          } finally {
+            inFlight.remove(layer.diffId(), mine);
+          }
+        });
+    return mine;
+  }
+
+  private LayerRecord fetch(ResolvedImage image, Layer layer, PullListener listener)
+      throws IOException {
+    String diffId = layer.diffId().toString();
+    String label = "image " + image.reference() + " layer " + layer.blob().digest();
+    listener.started(diffId, layer.blob().size());
+    LayerCompression compression = LayerCompression.forMediaType(layer.blob().mediaType());
+    Path staged = store.newStagingDir();
+    try {
+      UnpackResult unpacked;
+      try (InputStream blob =
+              registry.openBlob(
+                  image.reference(),
+                  layer.blob(),
+                  (done, total) -> listener.progress(diffId, done));
+          DiffIdInputStream tar = new DiffIdInputStream(compression.open(blob), diffId)) {
+        unpacked =
+            unpacker.unpack(
+                tar, Files.createDirectory(staged.resolve(StoreLayout.LAYER_DIFF)), label);
+        // Read both streams to their ends, so both digests are checked before anything is kept.
+        tar.verify();
+        blob.transferTo(OutputStream.nullOutputStream());
+      }
+      Syscalls.syncfs(staged);
+      LayerRecord record =
+          store.commit(
+              staged,
+              new LayerRecord(
+                  diffId,
+                  unpacked.regularFileBytes(),
+                  unpacked.entries(),
+                  layer.blob().digest().toString(),
+                  layer.blob().mediaType(),
+                  layer.blob().size(),
+                  clock.instant()));
+      listener.finished(diffId, false);
+      return record;
+    } catch (UnpackException e) {
+      throw discard(staged, e);
+    } catch (IOException | RuntimeException e) {
+      throw discard(staged, new LayerPullException(label, e));
+    }
+  }
+
+  /** Removes a failed layer's staging directory; the failure is what the caller hears about. */
+  private static IOException discard(Path staged, IOException failure) {
+    try {
+      LayerUnpacker.deleteTree(staged);
+    } catch (IOException cleanup) {
+      failure.addSuppressed(cleanup);
+    }
+    return failure;
+  }
+
+  private static LayerRecord await(CompletableFuture<LayerRecord> pull) throws IOException {
+    try {
+      return pull.join();
+    } catch (CompletionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof IOException io) {
+        throw io;
+      }
+      if (cause instanceof UncheckedIOException io) {
+        throw io.getCause();
+      }
+      if (cause instanceof RuntimeException re) {
+        throw re;
+      }
+      throw new IOException(cause);
+    }
+  }
+}

@@ -1,0 +1,202 @@
+package dev.layercache.agent.store;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import dev.layercache.agent.unpack.LayerUnpacker;
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.stream.Stream;
+
+/**
+ * The node's content-addressed layer store: layers keyed by diffID, image records keyed by
+ * reference. Crash-safe by construction: everything is written under {@code staging/}, synced, and
+ * renamed into place, so a reader sees a whole layer or none.
+ */
+public final class LayerStore implements Closeable {
+  private static final ObjectMapper JSON =
+      new ObjectMapper()
+          .registerModule(new JavaTimeModule())
+          .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+          .enable(SerializationFeature.INDENT_OUTPUT);
+
+  private final StoreLayout layout;
+  private final FileChannel lockChannel;
+  private final FileLock lock;
+
+  private LayerStore(StoreLayout layout, FileChannel lockChannel, FileLock lock) {
+    this.layout = layout;
+    this.lockChannel = lockChannel;
+    this.lock = lock;
+  }
+
+  /**
+   * Opens the store for writing: creates it if needed, takes the writer lock, and clears what a
+   * crashed writer left in staging.
+   */
+  public static LayerStore open(Path root) throws IOException {
+    StoreLayout layout = new StoreLayout(root);
+    Files.createDirectories(layout.layers());
+    Files.createDirectories(layout.images());
+    FileChannel channel =
+        FileChannel.open(layout.lockFile(), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+    FileLock lock = channel.tryLock();
+    if (lock == null) {
+      channel.close();
+      throw new StoreBusyException(
+          "store " + layout.root() + " is in use by another layercache process (lock held)");
+    }
+    Path staging = layout.staging();
+    if (Files.exists(staging)) {
+      LayerUnpacker.deleteTree(staging);
+    }
+    Files.createDirectories(staging);
+    return new LayerStore(layout, channel, lock);
+  }
+
+  /** Opens the store to read only: no lock, no cleanup. A missing store reads as empty. */
+  public static LayerStore openReadOnly(Path root) {
+    return new LayerStore(new StoreLayout(root), null, null);
+  }
+
+  public StoreLayout layout() {
+    return layout;
+  }
+
+  public Optional<LayerRecord> layer(String diffId) throws IOException {
+    Path record = layout.layer(diffId).resolve(StoreLayout.LAYER_RECORD);
+    try {
+      return Optional.of(JSON.readValue(Files.readAllBytes(record), LayerRecord.class));
+    } catch (NoSuchFileException e) {
+      return Optional.empty();
+    }
+  }
+
+  public List<LayerRecord> layers() throws IOException {
+    List<LayerRecord> records = new ArrayList<>();
+    for (Path dir : list(layout.layers())) {
+      Path record = dir.resolve(StoreLayout.LAYER_RECORD);
+      if (Files.exists(record)) {
+        records.add(JSON.readValue(Files.readAllBytes(record), LayerRecord.class));
+      }
+    }
+    return records;
+  }
+
+  /** A fresh, empty directory under staging for one download and unpack. */
+  public Path newStagingDir() throws IOException {
+    requireWriter();
+    return Files.createDirectory(layout.staging().resolve(UUID.randomUUID().toString()));
+  }
+
+  /**
+   * Moves a staged layer into the store. {@code staged} holds the unpacked tree in {@code diff/};
+   * the caller has verified its diffID. If the layer is already there, that copy wins and the
+   * staged one is removed.
+   */
+  public LayerRecord commit(Path staged, LayerRecord record) throws IOException {
+    requireWriter();
+    writeSynced(staged.resolve(StoreLayout.LAYER_RECORD), JSON.writeValueAsBytes(record));
+    Path target = layout.layer(record.diffId());
+    try {
+      Files.move(staged, target, StandardCopyOption.ATOMIC_MOVE);
+    } catch (FileAlreadyExistsException | DirectoryNotEmptyException alreadyThere) {
+      LayerUnpacker.deleteTree(staged);
+      return layer(record.diffId()).orElse(record);
+    }
+    fsyncDirectory(layout.layers());
+    return record;
+  }
+
+  public void saveImage(ImageRecord image) throws IOException {
+    requireWriter();
+    Path target = layout.image(recordKey(image.reference()));
+    Path temp = layout.staging().resolve(target.getFileName() + "." + UUID.randomUUID());
+    writeSynced(temp, JSON.writeValueAsBytes(image));
+    Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    fsyncDirectory(layout.images());
+  }
+
+  public Optional<ImageRecord> image(String reference) throws IOException {
+    try {
+      return Optional.of(
+          JSON.readValue(
+              Files.readAllBytes(layout.image(recordKey(reference))), ImageRecord.class));
+    } catch (NoSuchFileException e) {
+      return Optional.empty();
+    }
+  }
+
+  public List<ImageRecord> images() throws IOException {
+    List<ImageRecord> images = new ArrayList<>();
+    for (Path file : list(layout.images())) {
+      images.add(JSON.readValue(Files.readAllBytes(file), ImageRecord.class));
+    }
+    return images;
+  }
+
+  @Override
+  public void close() throws IOException {
+    if (lockChannel != null) {
+      lock.release();
+      lockChannel.close();
+    }
+  }
+
+  private void requireWriter() {
+    if (lock == null) {
+      throw new IllegalStateException("store " + layout.root() + " was opened read-only");
+    }
+  }
+
+  private static List<Path> list(Path dir) throws IOException {
+    if (!Files.isDirectory(dir)) {
+      return List.of();
+    }
+    try (Stream<Path> entries = Files.list(dir)) {
+      return entries.sorted().toList();
+    }
+  }
+
+  private static void writeSynced(Path file, byte[] content) throws IOException {
+    try (FileChannel out =
+        FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+      out.write(java.nio.ByteBuffer.wrap(content));
+      out.force(true);
+    }
+  }
+
+  private static void fsyncDirectory(Path dir) throws IOException {
+    try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
+      channel.force(true);
+    }
+  }
+
+  /** A file name for an image record: the hex SHA-256 of the reference. */
+  static String recordKey(String reference) {
+    try {
+      byte[] hash =
+          MessageDigest.getInstance("SHA-256").digest(reference.getBytes(StandardCharsets.UTF_8));
+      return HexFormat.of().formatHex(hash);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("the JDK has no SHA-256", e);
+    }
+  }
+}

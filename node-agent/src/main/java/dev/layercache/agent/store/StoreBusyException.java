@@ -1,0 +1,10 @@
+package dev.layercache.agent.store;
+
+import java.io.IOException;
+
+/** Another process holds the store's writer lock. */
+public final class StoreBusyException extends IOException {
+  public StoreBusyException(String message) {
+    super(message);
+  }
+}
