@@ -182,7 +182,7 @@ public final class LayerUnpacker {
         return;
       }
       String name = base.substring(WHITEOUT_PREFIX.length());
-      if (name.isEmpty() || name.equals(".")) {
+      if (name.isEmpty() || name.equals(".") || name.equals("..")) {
         throw new IOException("whiteout names no file");
       }
       ensureDirectory(parent);

@@ -142,6 +142,8 @@ class HostileLayerTest {
                 o -> new TarBuilder().file("../.wh.sentinel", "").build(),
                 "../.wh.sentinel"),
             new Attack(
+                "whiteout of ..", o -> new TarBuilder().file("a/.wh...", "").build(), "a/.wh..."),
+            new Attack(
                 "whiteout through a symlink",
                 o -> new TarBuilder().symlink("a", o.toString()).file("a/.wh.sentinel", "").build(),
                 "a/.wh.sentinel"),
