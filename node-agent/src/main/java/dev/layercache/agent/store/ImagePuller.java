@@ -7,6 +7,7 @@ import dev.layercache.agent.unpack.LayerUnpacker;
 import dev.layercache.agent.unpack.UnpackException;
 import dev.layercache.agent.unpack.UnpackResult;
 import dev.layercache.oci.Digest;
+import dev.layercache.oci.DigestMismatchException;
 import dev.layercache.oci.ImageReference;
 import dev.layercache.oci.Layer;
 import dev.layercache.oci.Platform;
@@ -150,11 +151,15 @@ public final class ImagePuller {
                   layer.blob(),
                   (done, total) -> listener.progress(diffId, done));
           DiffIdInputStream tar = new DiffIdInputStream(compression.open(blob), diffId)) {
-        unpacked =
-            unpacker.unpack(
-                tar, Files.createDirectory(staged.resolve(StoreLayout.LAYER_DIFF)), label);
-        // Read both streams to their ends, so both digests are checked before anything is kept.
-        tar.verify();
+        try {
+          unpacked =
+              unpacker.unpack(
+                  tar, Files.createDirectory(staged.resolve(StoreLayout.LAYER_DIFF)), label);
+          tar.verify();
+        } catch (IOException e) {
+          throw blobFaultOr(blob, e);
+        }
+        // Read the blob to its end too, so its digest is checked before anything is kept.
         blob.transferTo(OutputStream.nullOutputStream());
       }
       Syscalls.syncfs(staged);
@@ -172,10 +177,27 @@ public final class ImagePuller {
       listener.finished(diffId, false);
       return record;
     } catch (UnpackException e) {
+      // It names the image, layer and entry already.
       throw discard(staged, e);
     } catch (IOException | RuntimeException e) {
       throw discard(staged, new LayerPullException(label, e));
     }
+  }
+
+  /**
+   * A corrupted download usually shows first as bad gzip or a bad tar header; reading the rest of
+   * the blob tells whether the bytes themselves were wrong, which is the cause worth reporting.
+   */
+  private static IOException blobFaultOr(InputStream blob, IOException failure) {
+    try {
+      blob.transferTo(OutputStream.nullOutputStream());
+    } catch (DigestMismatchException corrupt) {
+      corrupt.addSuppressed(failure);
+      return corrupt;
+    } catch (IOException ignored) {
+      // the original failure is the better description
+    }
+    return failure;
   }
 
   /** Removes a failed layer's staging directory; the failure is what the caller hears about. */

@@ -75,6 +75,7 @@ public final class FaultyProxy implements AutoCloseable {
   private volatile long corruptOffset = -1;
   private volatile boolean ignoreRange;
   private volatile URI redirectBlobsTo;
+  private volatile long blobBytesPerSecond = -1;
 
   private FaultyProxy(URI upstream) throws IOException {
     this.upstream = upstream;
@@ -138,6 +139,11 @@ public final class FaultyProxy implements AutoCloseable {
     redirectBlobsTo = base;
   }
 
+  /** Sends blob bodies at no more than {@code bytesPerSecond}, to catch a client mid-download. */
+  public void throttleBlobs(long bytesPerSecond) {
+    blobBytesPerSecond = bytesPerSecond;
+  }
+
   /** Clears faults and recorded requests. */
   public void reset() {
     failuresLeft.set(0);
@@ -146,6 +152,7 @@ public final class FaultyProxy implements AutoCloseable {
     corruptOffset = -1;
     ignoreRange = false;
     redirectBlobsTo = null;
+    blobBytesPerSecond = -1;
     requests.clear();
   }
 
@@ -265,7 +272,21 @@ public final class FaultyProxy implements AutoCloseable {
         }
         to.write(buffer, 0, n);
         sent += n;
+        long rate = blobBytesPerSecond;
+        if (blob && rate > 0) {
+          to.flush();
+          pause(n * 1000L / rate);
+        }
       }
+    }
+  }
+
+  private static void pause(long millis) throws IOException {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("FaultyProxy interrupted", e);
     }
   }
 
