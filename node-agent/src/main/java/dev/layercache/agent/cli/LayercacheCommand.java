@@ -47,7 +47,14 @@ public final class LayercacheCommand {
 
   /** Runs the CLI and returns its exit code: 0 done, 1 failed, 2 bad usage or bad input. */
   public static int run(String... args) {
+    return run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args);
+  }
+
+  /** Runs the CLI with its output and errors sent where the caller says. */
+  public static int run(PrintWriter out, PrintWriter err, String... args) {
     CommandLine cli = new CommandLine(new LayercacheCommand());
+    cli.setOut(out);
+    cli.setErr(err);
     cli.setExecutionExceptionHandler(LayercacheCommand::handle);
     return cli.execute(args);
   }
