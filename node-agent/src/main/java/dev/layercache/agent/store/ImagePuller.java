@@ -40,6 +40,9 @@ public final class ImagePuller {
   private final DiskBudget budget;
   private final ExecutorService executor;
   private final Clock clock;
+  private static final int READ_AHEAD_CHUNK = 256 << 10;
+  private static final int READ_AHEAD_CHUNKS = 16;
+
   private final LayerUnpacker unpacker = new LayerUnpacker();
   private final Map<Digest, CompletableFuture<LayerRecord>> inFlight = new ConcurrentHashMap<>();
 
@@ -144,24 +147,8 @@ public final class ImagePuller {
     LayerCompression compression = LayerCompression.forMediaType(layer.blob().mediaType());
     Path staged = store.newStagingDir();
     try {
-      UnpackResult unpacked;
-      try (InputStream blob =
-              registry.openBlob(
-                  image.reference(),
-                  layer.blob(),
-                  (done, total) -> listener.progress(diffId, done));
-          DiffIdInputStream tar = new DiffIdInputStream(compression.open(blob), diffId)) {
-        try {
-          unpacked =
-              unpacker.unpack(
-                  tar, Files.createDirectory(staged.resolve(StoreLayout.LAYER_DIFF)), label);
-          tar.verify();
-        } catch (IOException e) {
-          throw blobFaultOr(blob, e);
-        }
-        // Read the blob to its end too, so its digest is checked before anything is kept.
-        blob.transferTo(OutputStream.nullOutputStream());
-      }
+      Path target = Files.createDirectory(staged.resolve(StoreLayout.LAYER_DIFF));
+      UnpackResult unpacked = unpack(image, layer, compression, target, label, listener);
       Syscalls.syncfs(staged);
       LayerRecord record =
           store.commit(
@@ -181,6 +168,47 @@ public final class ImagePuller {
       throw discard(staged, e);
     } catch (IOException | RuntimeException e) {
       throw discard(staged, new LayerPullException(label, e));
+    }
+  }
+
+  /**
+   * One pass over the blob: download, blob digest, decompression and diffID run on a read-ahead
+   * thread while this thread writes the tar to disk. Both digests are checked before it returns.
+   */
+  private UnpackResult unpack(
+      ResolvedImage image,
+      Layer layer,
+      LayerCompression compression,
+      Path target,
+      String label,
+      PullListener listener)
+      throws IOException {
+    String diffId = layer.diffId().toString();
+    InputStream blob =
+        registry.openBlob(
+            image.reference(), layer.blob(), (done, total) -> listener.progress(diffId, done));
+    DiffIdInputStream tar;
+    try {
+      tar = new DiffIdInputStream(compression.open(blob), diffId);
+    } catch (IOException | RuntimeException e) {
+      blob.close();
+      throw e;
+    }
+    ReadAheadInputStream ahead =
+        new ReadAheadInputStream(tar, "read " + label, READ_AHEAD_CHUNK, READ_AHEAD_CHUNKS);
+    try {
+      UnpackResult unpacked = unpacker.unpack(ahead, target, label);
+      ahead.transferTo(OutputStream.nullOutputStream()); // the rest: tar padding counts too
+      tar.verify();
+      blob.transferTo(OutputStream.nullOutputStream()); // so the blob digest is checked, too
+      return unpacked;
+    } catch (IOException e) {
+      throw ahead.stop() ? blobFaultOr(blob, e) : e;
+    } finally {
+      if (ahead.stop()) {
+        tar.close(); // else the read-ahead thread closes it when it ends
+      }
+      blob.close();
     }
   }
 

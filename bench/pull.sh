@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# Cold pull + unpack of the same images from a loopback registry, in the same run:
+#   layercache pull   vs   containerd `ctr images pull`   vs   skopeo copy + umoci unpack
+#   vs the raw pipeline `curl | pigz -d | tar -x` (4 layers in parallel), a lower bound.
+# Runs are interleaved (one of each tool per round) so that load on the machine hits all alike.
+#
+#   sudo bench/pull.sh                    # REPS=5 IMAGES="harness/python-app:1.0 harness/python-app:1.0-zstd"
+#
+# Images come from the realistic-image harness (../shared/tools/realistic-images: debootstrap-built
+# Debian + python images, pushed to 127.0.0.1:5000); it is run once when its images are missing.
+# Processes this script starts (registry, containerd) are stopped by PID at exit.
+set -euo pipefail
+REPO=$(cd "$(dirname "$0")/.." && pwd)
+HARNESS=${HARNESS:-$REPO/../shared/tools/realistic-images}
+export H=${H:-${TMPDIR:-/tmp}/layercache-harness}
+# shellcheck source=/dev/null
+. "$HARNESS/lib.sh"
+REPS=${REPS:-5}
+IMAGES=${IMAGES:-"harness/python-app:1.0 harness/python-app:1.0-zstd"}
+B=$H/bench-layercache
+OUT=${OUT:-$REPO/bench/results}
+C="ctr -a $CTRD_SOCK -n bench"
+mkdir -p "$B" "$OUT"
+
+for tool in ctr skopeo umoci pigz curl jq zstd; do
+  command -v "$tool" >/dev/null || { echo "missing $tool: run $HARNESS/setup.sh (it installs them)"; exit 1; }
+done
+[ -s "$H/images.tsv" ] || "$HARNESS/setup.sh"
+
+started_registry=0
+cleanup() {
+  set +e
+  stop_containerd
+  umount_below "$B/"
+  umount_below "$H/containerd/"
+  [ "$started_registry" = 1 ] && stop_registry
+}
+trap cleanup EXIT
+if ! pid_alive "$RUN/registry.pid" docker-registry; then start_registry; started_registry=1; fi
+
+echo "building layercache ..." >&2
+"$REPO/layercache" --version >/dev/null
+
+now() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN{printf "%.3f", b-a}'; }
+
+run_layercache() {
+  rm -rf "$B/lc"; sync
+  local t; t=$(now)
+  "$REPO/layercache" --root "$B/lc" pull "$REG_ADDR/$1" >/dev/null 2>&1
+  elapsed "$t"
+}
+
+run_containerd() {
+  stop_containerd; umount_below "$H/containerd/"; rm -rf "$CTRD_ROOT" "$CTRD_STATE"
+  start_containerd >/dev/null 2>&1; sync
+  local t; t=$(now)
+  $C images pull --plain-http "$REG_ADDR/$1" >/dev/null 2>&1
+  elapsed "$t"
+}
+
+run_skopeo_umoci() {
+  rm -rf "$B/oci" "$B/bundle"; sync
+  local t; t=$(now)
+  skopeo --insecure-policy copy -q --src-tls-verify=false "docker://$REG_ADDR/$1" "oci:$B/oci:img" >/dev/null
+  umoci unpack --image "$B/oci:img" "$B/bundle" >/dev/null
+  elapsed "$t"
+}
+
+run_raw() {  # per layer: curl | decompress | tar -x, all layers at once
+  local repo=${1%%:*} tag=${1#*:} m d i=0 t
+  m=$(curl -fsS -H 'Accept: application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json' "$REG/v2/$repo/manifests/$tag")
+  rm -rf "$B/raw"; mkdir -p "$B/raw"; sync
+  t=$(now)
+  for d in $(echo "$m" | jq -r '.layers[] | .digest + "," + .mediaType'); do
+    local dig=${d%%,*} mt=${d#*,} dec="pigz -dc"
+    case "$mt" in *zstd) dec="zstd -dcq";; *tar) dec="cat";; esac
+    mkdir -p "$B/raw/$i"
+    (curl -fsS "$REG/v2/$repo/blobs/$dig" | $dec | tar -x -C "$B/raw/$i") &
+    i=$((i + 1))
+  done
+  wait
+  elapsed "$t"
+}
+
+median() { sort -n | awk '{a[NR]=$1} END{if (NR%2) print a[(NR+1)/2]; else printf "%.3f\n", (a[NR/2]+a[NR/2+1])/2}'; }
+
+TSV=$OUT/pull.tsv
+printf 'image\ttool\trep\tseconds\n' >"$TSV"
+for ref in $IMAGES; do
+  for rep in $(seq 1 "$REPS"); do
+    for tool in layercache containerd skopeo_umoci raw; do
+      s=$("run_$tool" "$ref")
+      printf '%s\t%s\t%s\t%s\n' "$ref" "$tool" "$rep" "$s" >>"$TSV"
+      echo "$ref $tool #$rep: ${s}s" >&2
+    done
+  done
+done
+
+{
+  echo "Cold pull + unpack, median of $REPS interleaved runs, $(date -u +%F), $(nproc) cores, $(uname -r)"
+  echo
+  echo "| image | layercache | containerd | skopeo+umoci | curl\\|pigz\\|tar | containerd / layercache | skopeo+umoci / layercache | layercache / raw |"
+  echo "|---|---|---|---|---|---|---|---|"
+  for ref in $IMAGES; do
+    declare -A med=()
+    for tool in layercache containerd skopeo_umoci raw; do
+      med[$tool]=$(awk -F'\t' -v r="$ref" -v t="$tool" '$1==r && $2==t {print $4}' "$TSV" | median)
+    done
+    awk -v r="$ref" -v l="${med[layercache]}" -v c="${med[containerd]}" -v s="${med[skopeo_umoci]}" -v w="${med[raw]}" \
+      'BEGIN{printf "| %s | %.2f s | %.2f s | %.2f s | %.2f s | %.2fx | %.2fx | %.2fx |\n", r, l, c, s, w, c/l, s/l, l/w}'
+  done
+} | tee "$OUT/pull.md"
