@@ -44,6 +44,20 @@ public interface LibC {
 
   int umount2(@In byte[] target, int flags);
 
+  int fsopen(@In byte[] fsname, int flags);
+
+  int fsconfig(int fd, int cmd, @In byte[] key, @In byte[] value, int aux);
+
+  int fsmount(int fd, int flags, int attrFlags);
+
+  int move_mount(int fromDirfd, @In byte[] fromPath, int toDirfd, @In byte[] toPath, int flags);
+
+  int unshare(int flags);
+
+  int chdir(@In byte[] path);
+
+  long read(int fd, @Out byte[] buf, long count);
+
   int statfs(@In byte[] path, @Out long[] buf);
 
   int syncfs(int fd);

@@ -26,6 +26,20 @@ public final class Syscalls {
   public static final long MS_NOEXEC = 8;
   public static final int MNT_DETACH = 2;
 
+  /** Mount attributes of the new mount API (fsmount(2)): the same flags as MS_*, renumbered. */
+  public static final int MOUNT_ATTR_RDONLY = 0x1;
+
+  public static final int MOUNT_ATTR_NOSUID = 0x2;
+  public static final int MOUNT_ATTR_NODEV = 0x4;
+
+  static final int CLONE_FS = 0x200;
+  static final int FSOPEN_CLOEXEC = 1;
+  static final int FSMOUNT_CLOEXEC = 1;
+  static final int FSCONFIG_SET_FLAG = 0;
+  static final int FSCONFIG_SET_STRING = 1;
+  static final int FSCONFIG_CMD_CREATE = 6;
+  static final int MOVE_MOUNT_F_EMPTY_PATH = 0x4;
+
   public static final int S_IFMT = 0170000;
   public static final int S_IFIFO = 0010000;
   public static final int S_IFCHR = 0020000;
@@ -268,6 +282,104 @@ public final class Syscalls {
     if (Lib.C.umount2(cPath(target), flags) != 0) {
       throw failure("umount2", target.toString());
     }
+  }
+
+  /**
+   * fsopen(2): a new filesystem context for {@code fstype}, configured with {@link #fsconfig} and
+   * turned into a mount with {@link #fsmount}. Throws {@link UnsatisfiedLinkError} when libc is
+   * older than glibc 2.36; callers probe once (see {@code KernelFeatures}).
+   */
+  public static int fsopen(String fstype) throws SyscallException {
+    int fd = Lib.C.fsopen(cString(fstype, PATH_CHARSET), FSOPEN_CLOEXEC);
+    if (fd < 0) {
+      throw failure("fsopen", fstype);
+    }
+    return fd;
+  }
+
+  /**
+   * fsconfig(2) FSCONFIG_SET_STRING, or FSCONFIG_SET_FLAG when value is null. The kernel checks the
+   * parameter name here, so an unknown option fails at this call (EINVAL).
+   */
+  public static void fsconfig(int fsfd, String key, String value) throws SyscallException {
+    int rc =
+        value == null
+            ? Lib.C.fsconfig(fsfd, FSCONFIG_SET_FLAG, cString(key, PATH_CHARSET), null, 0)
+            : Lib.C.fsconfig(
+                fsfd,
+                FSCONFIG_SET_STRING,
+                cString(key, PATH_CHARSET),
+                cString(value, PATH_CHARSET),
+                0);
+    if (rc != 0) {
+      throw failure("fsconfig", key + (value == null ? "" : "=" + value) + fsLog(fsfd));
+    }
+  }
+
+  /** fsconfig(2) FSCONFIG_CMD_CREATE: creates the superblock from the parameters set so far. */
+  public static void fsconfigCreate(int fsfd, String subject) throws SyscallException {
+    if (Lib.C.fsconfig(fsfd, FSCONFIG_CMD_CREATE, null, null, 0) != 0) {
+      throw failure("fsconfig(create)", subject + fsLog(fsfd));
+    }
+  }
+
+  /** fsmount(2): a detached mount of the created superblock with MOUNT_ATTR_* flags. */
+  public static int fsmount(int fsfd, int attrFlags, String subject) throws SyscallException {
+    int fd = Lib.C.fsmount(fsfd, FSMOUNT_CLOEXEC, attrFlags);
+    if (fd < 0) {
+      throw failure("fsmount", subject + fsLog(fsfd));
+    }
+    return fd;
+  }
+
+  /** move_mount(2): attaches a detached mount (from fsmount) at target. */
+  public static void moveMount(int mountFd, Path target) throws SyscallException {
+    if (Lib.C.move_mount(mountFd, new byte[] {0}, AT_FDCWD, cPath(target), MOVE_MOUNT_F_EMPTY_PATH)
+        != 0) {
+      throw failure("move_mount", target.toString());
+    }
+  }
+
+  /**
+   * unshare(2) CLONE_FS for the calling thread: from now on its working directory is its own, so
+   * {@link #chdir} in it does not move the JVM's other threads.
+   */
+  public static void unshareFs() throws SyscallException {
+    if (Lib.C.unshare(CLONE_FS) != 0) {
+      throw failure("unshare", "CLONE_FS");
+    }
+  }
+
+  /** chdir(2): only ever in a thread that called {@link #unshareFs} first. */
+  public static void chdir(Path dir) throws SyscallException {
+    if (Lib.C.chdir(cPath(dir)) != 0) {
+      throw failure("chdir", dir.toString());
+    }
+  }
+
+  /** close(2) of a descriptor from fsopen or fsmount; errors are irrelevant there. */
+  public static void closeFd(int fd) {
+    Lib.C.close(fd);
+  }
+
+  /**
+   * The messages the kernel logged on a filesystem context (what dmesg would show, e.g. "overlayfs:
+   * failed to resolve ..."), read after a failure; "" when there are none.
+   */
+  private static String fsLog(int fsfd) {
+    int errno = errno();
+    StringBuilder log = new StringBuilder();
+    byte[] buf = new byte[1024];
+    for (int i = 0; i < 8; i++) {
+      long n = Lib.C.read(fsfd, buf, buf.length);
+      if (n <= 0) {
+        break;
+      }
+      log.append(log.length() == 0 ? " [kernel: " : "; ")
+          .append(new String(buf, 0, (int) n, StandardCharsets.UTF_8).strip());
+    }
+    LastError.setLastError(Lib.RUNTIME, errno); // the failure's errno, not read's
+    return log.length() == 0 ? "" : log.append(']').toString();
   }
 
   /** statfs(2) of the filesystem holding path (64-bit Linux layout). */

@@ -16,8 +16,10 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -150,6 +152,94 @@ public final class LayerStore implements Closeable {
       images.add(JSON.readValue(Files.readAllBytes(file), ImageRecord.class));
     }
     return images;
+  }
+
+  /** Records that a workspace uses these layers now (the LRU clock of GC). */
+  public void markUsed(Iterable<String> diffIds, Instant now) throws IOException {
+    FileTime time = FileTime.from(now);
+    for (String diffId : diffIds) {
+      Path marker = layout.layer(diffId).resolve(StoreLayout.LAYER_LAST_USED);
+      try {
+        if (!Files.exists(marker)) {
+          Files.createFile(marker);
+        }
+        Files.setLastModifiedTime(marker, time);
+      } catch (NoSuchFileException e) {
+        // the layer is not in the store: nothing to mark
+      }
+    }
+  }
+
+  /** When a workspace last used the layer, or when it was stored if none ever did. */
+  public Instant lastUsed(LayerRecord layer) throws IOException {
+    Path marker = layout.layer(layer.diffId()).resolve(StoreLayout.LAYER_LAST_USED);
+    try {
+      return Files.getLastModifiedTime(marker).toInstant();
+    } catch (NoSuchFileException e) {
+      return layer.createdAt();
+    }
+  }
+
+  /**
+   * Removes a layer: renamed into staging first (so it vanishes at once and a crash leaves only
+   * staging debris, cleared at the next start), then deleted. Image records that need the layer are
+   * removed too, since those images are no longer complete.
+   */
+  public void evict(String diffId) throws IOException {
+    requireWriter();
+    for (ImageRecord image : images()) {
+      if (image.layers().stream().anyMatch(l -> l.diffId().equals(diffId))) {
+        Files.deleteIfExists(layout.image(recordKey(image.reference())));
+      }
+    }
+    Path doomed = layout.staging().resolve("evicted-" + UUID.randomUUID());
+    try {
+      Files.move(layout.layer(diffId), doomed, StandardCopyOption.ATOMIC_MOVE);
+    } catch (NoSuchFileException e) {
+      return;
+    }
+    fsyncDirectory(layout.layers());
+    LayerUnpacker.deleteTree(doomed);
+  }
+
+  /** Writes (or replaces) the pin of {@code pin.owner()}. */
+  public void pin(Pin pin) throws IOException {
+    requireWriter();
+    Files.createDirectories(layout.pins());
+    Path target = layout.pins().resolve(recordKey(pin.owner()) + ".json");
+    Path temp = layout.staging().resolve(target.getFileName() + "." + UUID.randomUUID());
+    writeSynced(temp, JSON.writeValueAsBytes(pin));
+    Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    fsyncDirectory(layout.pins());
+  }
+
+  /** Removes the pin of an owner; true if there was one. */
+  public boolean unpin(String owner) throws IOException {
+    requireWriter();
+    return Files.deleteIfExists(layout.pins().resolve(recordKey(owner) + ".json"));
+  }
+
+  public List<Pin> pins() throws IOException {
+    List<Pin> pins = new ArrayList<>();
+    for (Path file : list(layout.pins())) {
+      pins.add(JSON.readValue(Files.readAllBytes(file), Pin.class));
+    }
+    return pins;
+  }
+
+  public Optional<Pin> pin(String owner) throws IOException {
+    try {
+      return Optional.of(
+          JSON.readValue(
+              Files.readAllBytes(layout.pins().resolve(recordKey(owner) + ".json")), Pin.class));
+    } catch (NoSuchFileException e) {
+      return Optional.empty();
+    }
+  }
+
+  /** Whether this handle may write (it holds the writer lock). */
+  public boolean writable() {
+    return lock != null;
   }
 
   @Override

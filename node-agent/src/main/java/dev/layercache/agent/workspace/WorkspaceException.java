@@ -1,0 +1,26 @@
+package dev.layercache.agent.workspace;
+
+import java.io.IOException;
+
+/** A workspace operation that cannot be done as asked: no such workspace, already exists, ... */
+public final class WorkspaceException extends IOException {
+  private static final long serialVersionUID = 1L;
+
+  /** Why: the caller's mistake (bad name, missing, conflicting) or the machine's. */
+  public enum Kind {
+    NOT_FOUND,
+    CONFLICT,
+    INVALID
+  }
+
+  private final Kind kind;
+
+  WorkspaceException(Kind kind, String message) {
+    super(message);
+    this.kind = kind;
+  }
+
+  public Kind kind() {
+    return kind;
+  }
+}
