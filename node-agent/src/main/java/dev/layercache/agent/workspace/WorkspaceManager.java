@@ -213,7 +213,7 @@ public final class WorkspaceManager {
     if (keepUpper) {
       Syscalls.syncfs(dirs.upper()); // a volatile mount never synced it
       // We unmounted it cleanly, so the upper is intact and the kernel may mount it again.
-      Files.deleteIfExists(dirs.volatileMarker());
+      resetWork(dirs); // drops work/work/incompat/volatile
       writeRecord(
           dirs.record(),
           record.get().withState(WorkspaceRecord.State.RETAINED).withVolatile(false),
