@@ -36,10 +36,13 @@ cleanup() {
   [ "$started_registry" = 1 ] && stop_registry
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM
 if ! pid_alive "$RUN/registry.pid" docker-registry; then start_registry; started_registry=1; fi
 
 echo "building layercache ..." >&2
 "$REPO/layercache" --version >/dev/null
+# Run the built jar directly: the launcher would rebuild if sources change during the benchmark.
+LAYERCACHE=(java ${LAYERCACHE_JAVA_OPTS:-} -cp "$REPO/node-agent/target/layercache.jar:$REPO/node-agent/target/lib/*" dev.layercache.agent.Main)
 
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN{printf "%.3f", b-a}'; }
@@ -47,7 +50,7 @@ elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN{printf "%.3f", b-a}'; }
 run_layercache() {
   rm -rf "$B/lc"; sync
   local t; t=$(now)
-  "$REPO/layercache" --root "$B/lc" pull "$REG_ADDR/$1" >/dev/null 2>&1
+  "${LAYERCACHE[@]}" --root "$B/lc" pull "$REG_ADDR/$1" >/dev/null 2>&1
   elapsed "$t"
 }
 

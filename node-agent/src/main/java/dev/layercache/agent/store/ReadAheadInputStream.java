@@ -3,6 +3,7 @@ package dev.layercache.agent.store;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
+import java.util.Arrays;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 
@@ -34,11 +35,16 @@ final class ReadAheadInputStream extends InputStream {
   private void pump(InputStream source, int chunkSize) {
     try {
       while (true) {
-        byte[] chunk = source.readNBytes(chunkSize);
-        if (chunk.length == 0) {
+        byte[] chunk = new byte[chunkSize];
+        int filled = 0;
+        for (int n;
+            filled < chunkSize && (n = source.read(chunk, filled, chunkSize - filled)) > 0; ) {
+          filled += n;
+        }
+        if (filled == 0) {
           break;
         }
-        chunks.put(chunk);
+        chunks.put(filled == chunkSize ? chunk : Arrays.copyOf(chunk, filled));
       }
       chunks.put(END);
     } catch (IOException e) {
