@@ -1,50 +1,31 @@
 package dev.layercache.agent.store;
 
-import dev.layercache.agent.kernel.Syscalls;
-import dev.layercache.agent.unpack.DiffIdInputStream;
-import dev.layercache.agent.unpack.LayerCompression;
-import dev.layercache.agent.unpack.LayerUnpacker;
-import dev.layercache.agent.unpack.UnpackException;
-import dev.layercache.agent.unpack.UnpackResult;
 import dev.layercache.oci.Digest;
-import dev.layercache.oci.DigestMismatchException;
 import dev.layercache.oci.ImageReference;
 import dev.layercache.oci.Layer;
 import dev.layercache.oci.Platform;
 import dev.layercache.oci.RegistryClient;
 import dev.layercache.oci.ResolvedImage;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 
 /**
- * Pulls images into the store: resolve, check the disk budget, then fetch, verify and unpack the
- * missing layers in parallel, one pass per layer (network → blob digest → decompress → diffID → tar
- * → staging → rename). Two pulls that need the same layer share one download.
+ * Pulls images into the store: resolve, check the disk budget, fetch the missing layers in parallel
+ * (see {@link LayerFetcher}), and record the image.
  */
 public final class ImagePuller {
   private final RegistryClient registry;
   private final LayerStore store;
   private final DiskBudget budget;
-  private final ExecutorService executor;
+  private final LayerFetcher fetcher;
   private final Clock clock;
-  private static final int READ_AHEAD_CHUNK = 256 << 10;
-  private static final int READ_AHEAD_CHUNKS = 16;
-
-  private final LayerUnpacker unpacker = new LayerUnpacker();
-  private final Map<Digest, CompletableFuture<LayerRecord>> inFlight = new ConcurrentHashMap<>();
 
   public ImagePuller(
       RegistryClient registry,
@@ -55,7 +36,7 @@ public final class ImagePuller {
     this.registry = registry;
     this.store = store;
     this.budget = budget;
-    this.executor = executor;
+    this.fetcher = new LayerFetcher(registry, store, executor, clock);
     this.clock = clock;
   }
 
@@ -87,7 +68,7 @@ public final class ImagePuller {
     missing.sort(Comparator.comparingLong((Layer l) -> l.blob().size()).reversed());
     Map<Digest, CompletableFuture<LayerRecord>> pulls = new ConcurrentHashMap<>();
     for (Layer layer : missing) {
-      pulls.put(layer.diffId(), fetchShared(image, layer, listener));
+      pulls.put(layer.diffId(), fetcher.fetch(image.reference(), layer, listener));
     }
     List<LayerOutcome> outcomes = new ArrayList<>();
     List<ImageRecord.Layer> recordLayers = new ArrayList<>();
@@ -96,7 +77,7 @@ public final class ImagePuller {
       LayerRecord stored =
           cached.get(i)
               ? store.layer(layer.diffId().toString()).orElseThrow()
-              : await(pulls.get(layer.diffId()));
+              : LayerFetcher.await(pulls.get(layer.diffId()));
       if (cached.get(i)) {
         listener.finished(layer.diffId().toString(), true);
       }
@@ -117,142 +98,5 @@ public final class ImagePuller {
             clock.instant());
     store.saveImage(record);
     return new PullResult(record, outcomes);
-  }
-
-  private CompletableFuture<LayerRecord> fetchShared(
-      ResolvedImage image, Layer layer, PullListener listener) {
-    CompletableFuture<LayerRecord> mine = new CompletableFuture<>();
-    CompletableFuture<LayerRecord> running = inFlight.putIfAbsent(layer.diffId(), mine);
-    if (running != null) {
-      return running;
-    }
-    executor.execute(
-        () -> {
-          try {
-            mine.complete(fetch(image, layer, listener));
-          } catch (Throwable e) {
-            mine.completeExceptionally(e);
-          } finally {
-            inFlight.remove(layer.diffId(), mine);
-          }
-        });
-    return mine;
-  }
-
-  private LayerRecord fetch(ResolvedImage image, Layer layer, PullListener listener)
-      throws IOException {
-    String diffId = layer.diffId().toString();
-    String label = "image " + image.reference() + " layer " + layer.blob().digest();
-    listener.started(diffId, layer.blob().size());
-    LayerCompression compression = LayerCompression.forMediaType(layer.blob().mediaType());
-    Path staged = store.newStagingDir();
-    try {
-      Path target = Files.createDirectory(staged.resolve(StoreLayout.LAYER_DIFF));
-      UnpackResult unpacked = unpack(image, layer, compression, target, label, listener);
-      Syscalls.syncfs(staged);
-      LayerRecord record =
-          store.commit(
-              staged,
-              new LayerRecord(
-                  diffId,
-                  unpacked.regularFileBytes(),
-                  unpacked.entries(),
-                  layer.blob().digest().toString(),
-                  layer.blob().mediaType(),
-                  layer.blob().size(),
-                  clock.instant()));
-      listener.finished(diffId, false);
-      return record;
-    } catch (UnpackException e) {
-      // It names the image, layer and entry already.
-      throw discard(staged, e);
-    } catch (IOException | RuntimeException e) {
-      throw discard(staged, new LayerPullException(label, e));
-    }
-  }
-
-  /**
-   * One pass over the blob: download, blob digest, decompression and diffID run on a read-ahead
-   * thread while this thread writes the tar to disk. Both digests are checked before it returns.
-   */
-  private UnpackResult unpack(
-      ResolvedImage image,
-      Layer layer,
-      LayerCompression compression,
-      Path target,
-      String label,
-      PullListener listener)
-      throws IOException {
-    String diffId = layer.diffId().toString();
-    InputStream blob =
-        registry.openBlob(
-            image.reference(), layer.blob(), (done, total) -> listener.progress(diffId, done));
-    DiffIdInputStream tar;
-    try {
-      tar = new DiffIdInputStream(compression.open(blob), diffId);
-    } catch (IOException | RuntimeException e) {
-      blob.close();
-      throw e;
-    }
-    ReadAheadInputStream ahead =
-        new ReadAheadInputStream(tar, "read " + label, READ_AHEAD_CHUNK, READ_AHEAD_CHUNKS);
-    try {
-      UnpackResult unpacked = unpacker.unpack(ahead, target, label);
-      ahead.transferTo(OutputStream.nullOutputStream()); // the rest: tar padding counts too
-      tar.verify();
-      blob.transferTo(OutputStream.nullOutputStream()); // so the blob digest is checked, too
-      return unpacked;
-    } catch (IOException e) {
-      throw ahead.stop() ? blobFaultOr(blob, e) : e;
-    } finally {
-      if (ahead.stop()) {
-        tar.close(); // else the read-ahead thread closes it when it ends
-      }
-      blob.close();
-    }
-  }
-
-  /**
-   * A corrupted download usually shows first as bad gzip or a bad tar header; reading the rest of
-   * the blob tells whether the bytes themselves were wrong, which is the cause worth reporting.
-   */
-  private static IOException blobFaultOr(InputStream blob, IOException failure) {
-    try {
-      blob.transferTo(OutputStream.nullOutputStream());
-    } catch (DigestMismatchException corrupt) {
-      corrupt.addSuppressed(failure);
-      return corrupt;
-    } catch (IOException ignored) {
-      // the original failure is the better description
-    }
-    return failure;
-  }
-
-  /** Removes a failed layer's staging directory; the failure is what the caller hears about. */
-  private static IOException discard(Path staged, IOException failure) {
-    try {
-      LayerUnpacker.deleteTree(staged);
-    } catch (IOException cleanup) {
-      failure.addSuppressed(cleanup);
-    }
-    return failure;
-  }
-
-  private static LayerRecord await(CompletableFuture<LayerRecord> pull) throws IOException {
-    try {
-      return pull.join();
-    } catch (CompletionException e) {
-      Throwable cause = e.getCause();
-      if (cause instanceof IOException io) {
-        throw io;
-      }
-      if (cause instanceof UncheckedIOException io) {
-        throw io.getCause();
-      }
-      if (cause instanceof RuntimeException re) {
-        throw re;
-      }
-      throw new IOException(cause);
-    }
   }
 }
