@@ -1,0 +1,87 @@
+package dev.layercache.operator;
+
+import dev.layercache.oci.CredentialStore;
+import dev.layercache.oci.RegistryClient;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.javaoperatorsdk.operator.Operator;
+import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
+import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
+import java.util.function.Function;
+
+/**
+ * The operator, wired by hand: shared informers, collaborators and the three controllers. Main and
+ * the tests build it the same way, so they run the same patch mode.
+ */
+public final class LayercacheOperator implements AutoCloseable {
+  private final ClusterCache cache;
+  private final Operator operator;
+
+  /**
+   * Starts the informers and the controllers (with leader election when the config names a lease
+   * namespace).
+   *
+   * @param registryClients makes a registry client for a set of pull credentials
+   */
+  public LayercacheOperator(
+      KubernetesClient client,
+      OperatorConfig config,
+      MeterRegistry registry,
+      Function<CredentialStore, RegistryClient> registryClients,
+      Clock clock) {
+    cache = new ClusterCache(client);
+    OperatorMetrics metrics = new OperatorMetrics(registry);
+    ManifestResolver manifests = new ManifestResolver(registryClients, metrics);
+    PullSecrets secrets = new PullSecrets(client, config.secretNamespaces());
+    NodeCacheSync nodeCaches = new NodeCacheSync(client, cache, metrics);
+    EventRecorder events = new EventRecorder(client, clock);
+
+    operator =
+        new Operator(
+            o -> {
+              o.withKubernetesClient(client)
+                  .withMetrics(MicrometerMetrics.withoutPerResourceMetrics(registry))
+                  .withCloseClientOnStop(false)
+                  // Status patches are JSON Patches (RFC 6902) on /status, not server-side apply:
+                  // see docs/operator.md.
+                  .withUseSSAToPatchPrimaryResource(false);
+              config
+                  .leaseNamespace()
+                  .ifPresent(
+                      ns ->
+                          o.withLeaderElectionConfiguration(
+                              new LeaderElectionConfiguration(OperatorConfig.LEASE_NAME, ns)));
+            });
+    operator.register(
+        new LayerCacheReconciler(
+            cache,
+            new LayerCacheResolver(
+                manifests, secrets, config.initialBackoff(), config.maxBackoff()),
+            nodeCaches,
+            events,
+            clock));
+    operator.register(
+        new OverlayWorkspaceReconciler(
+            client,
+            cache,
+            new WorkspacePlacer(cache, manifests, secrets),
+            nodeCaches,
+            clock,
+            config.initialBackoff(),
+            config.maxBackoff()));
+    operator.register(new NodeReconciler(cache, nodeCaches));
+    operator.start();
+  }
+
+  /** Healthy once started and while the shared informers watch. */
+  public boolean healthy() {
+    return cache.watching();
+  }
+
+  @Override
+  public void close() {
+    operator.stop();
+    cache.close();
+  }
+}

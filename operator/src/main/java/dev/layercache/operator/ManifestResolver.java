@@ -1,0 +1,81 @@
+package dev.layercache.operator;
+
+import dev.layercache.api.v1alpha1.Layer;
+import dev.layercache.api.v1alpha1.ResolvedImage;
+import dev.layercache.oci.CredentialStore;
+import dev.layercache.oci.ImageReference;
+import dev.layercache.oci.Platform;
+import dev.layercache.oci.RegistryClient;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.function.Function;
+
+/** Resolves image references to one manifest and its layers per platform, with the oci client. */
+final class ManifestResolver {
+  private final Function<CredentialStore, RegistryClient> clients;
+  private final OperatorMetrics metrics;
+
+  /** {@code clients} makes a registry client for a set of credentials. */
+  ManifestResolver(Function<CredentialStore, RegistryClient> clients, OperatorMetrics metrics) {
+    this.clients = clients;
+    this.metrics = metrics;
+  }
+
+  /** One entry per image and platform, in the order given; fails on the first image that fails. */
+  List<ResolvedImage> resolve(
+      String controller,
+      List<String> images,
+      Collection<String> platforms,
+      CredentialStore credentials)
+      throws ReconcileProblem {
+    RegistryClient client = clients.apply(credentials);
+    List<ResolvedImage> resolved = new ArrayList<>();
+    for (String image : images) {
+      for (String platform : platforms) {
+        resolved.add(resolve(controller, client, image, platform));
+      }
+    }
+    return resolved;
+  }
+
+  private ResolvedImage resolve(
+      String controller, RegistryClient client, String image, String platform)
+      throws ReconcileProblem {
+    long start = System.nanoTime();
+    String result = "ok";
+    try {
+      return toApi(
+          image, platform, client.resolve(ImageReference.parse(image), Platform.parse(platform)));
+    } catch (IOException e) {
+      ReconcileProblem failure = ReconcileProblem.of(image, platform, e);
+      result = failure.reason();
+      throw failure;
+    } finally {
+      metrics.resolved(controller, result, Duration.ofNanos(System.nanoTime() - start));
+    }
+  }
+
+  private static ResolvedImage toApi(
+      String image, String platform, dev.layercache.oci.ResolvedImage resolved) {
+    ResolvedImage api = new ResolvedImage();
+    api.setImage(image);
+    api.setDigest(resolved.manifestDigest().toString());
+    api.setPlatform(platform);
+    api.setLayers(
+        resolved.layers().stream()
+            .map(
+                l -> {
+                  Layer layer = new Layer();
+                  layer.setDigest(l.blob().digest().toString());
+                  layer.setDiffID(l.diffId().toString());
+                  layer.setSize(l.blob().size());
+                  layer.setMediaType(l.blob().mediaType());
+                  return layer;
+                })
+            .toList());
+    return api;
+  }
+}

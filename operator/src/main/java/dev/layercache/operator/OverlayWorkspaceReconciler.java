@@ -1,0 +1,213 @@
+package dev.layercache.operator;
+
+import dev.layercache.api.v1alpha1.NodeCache;
+import dev.layercache.api.v1alpha1.OverlayWorkspace;
+import dev.layercache.api.v1alpha1.OverlayWorkspaceStatus;
+import dev.layercache.api.v1alpha1.WorkspacePhase;
+import dev.layercache.api.v1alpha1.WorkspaceState;
+import dev.layercache.api.v1alpha1.validation.SpecValidator;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * Gives an OverlayWorkspace its mount: validate, place it on a node (once), fold the agent's report
+ * into the status, delete it after its TTL; on deletion, wait for the agent to unmount it.
+ */
+@ControllerConfiguration(name = "overlayworkspace")
+public final class OverlayWorkspaceReconciler
+    implements Reconciler<OverlayWorkspace>, Cleaner<OverlayWorkspace> {
+  private static final long TERMINATING_POLL_MS = 1000;
+
+  private final KubernetesClient client;
+  private final ClusterCache cache;
+  private final WorkspacePlacer placer;
+  private final NodeCacheSync nodeCaches;
+  private final Clock clock;
+  private final Duration initialBackoff;
+  private final Duration maxBackoff;
+
+  OverlayWorkspaceReconciler(
+      KubernetesClient client,
+      ClusterCache cache,
+      WorkspacePlacer placer,
+      NodeCacheSync nodeCaches,
+      Clock clock,
+      Duration initialBackoff,
+      Duration maxBackoff) {
+    this.client = client;
+    this.cache = cache;
+    this.placer = placer;
+    this.nodeCaches = nodeCaches;
+    this.clock = clock;
+    this.initialBackoff = initialBackoff;
+    this.maxBackoff = maxBackoff;
+  }
+
+  @Override
+  public UpdateControl<OverlayWorkspace> reconcile(
+      OverlayWorkspace workspace, Context<OverlayWorkspace> context) {
+    Instant now = clock.instant();
+    List<String> problems = SpecValidator.validate(workspace);
+    if (!problems.isEmpty()) {
+      return record(
+          workspace,
+          OverlayWorkspaceStatusBuilder.unscheduled(
+              workspace,
+              OverlayWorkspaceStatusBuilder.INVALID_SPEC,
+              String.join("; ", problems),
+              now),
+          Optional.empty());
+    }
+    Optional<WorkspacePlacement> placement = nodeCaches.placement(uid(workspace));
+    if (placement.isEmpty()) {
+      try {
+        placement = Optional.of(placer.place(workspace));
+        nodeCaches.place(placement.get());
+      } catch (ReconcileProblem problem) {
+        OverlayWorkspaceStatus status =
+            OverlayWorkspaceStatusBuilder.unscheduled(
+                workspace, problem.reason(), problem.getMessage(), now);
+        return record(workspace, status, Optional.of(retryDelay(status, now)));
+      }
+    }
+    NodeCache nodeCache = cache.nodeCache(placement.get().node()).orElse(null);
+    OverlayWorkspaceStatus status =
+        OverlayWorkspaceStatusBuilder.placed(workspace, placement.get(), nodeCache, now);
+    Optional<Instant> expiry = expiry(workspace, status);
+    if (expiry.isPresent() && !now.isBefore(expiry.get())) {
+      client.resource(workspace).delete();
+      return UpdateControl.noUpdate();
+    }
+    return record(workspace, status, expiry.map(e -> Duration.between(now, e)));
+  }
+
+  @Override
+  public DeleteControl cleanup(OverlayWorkspace workspace, Context<OverlayWorkspace> context) {
+    Instant now = clock.instant();
+    String node =
+        nodeCaches
+            .placement(uid(workspace))
+            .map(WorkspacePlacement::node)
+            .orElse(workspace.getStatus() == null ? null : workspace.getStatus().getNodeName());
+    if (node == null) {
+      return DeleteControl.defaultDelete();
+    }
+    long generation = nodeCaches.release(uid(workspace), node);
+    if (cache.node(node).isEmpty()) {
+      patchStatus(
+          workspace,
+          OverlayWorkspaceStatusBuilder.terminating(
+              workspace,
+              OverlayWorkspaceStatusBuilder.NODE_GONE,
+              "node " + node + " no longer exists; released without waiting for an unmount",
+              now));
+      return DeleteControl.defaultDelete();
+    }
+    NodeCacheView view = NodeCacheView.of(cache.nodeCache(node).orElse(new NodeCache()));
+    boolean removed =
+        view.workspace(uid(workspace))
+            .map(w -> w.getState() == WorkspaceState.Removed)
+            .orElse(true);
+    if (view.agentObserved(generation) && removed) {
+      return DeleteControl.defaultDelete();
+    }
+    patchStatus(
+        workspace,
+        OverlayWorkspaceStatusBuilder.terminating(
+            workspace,
+            "Terminating",
+            "waiting for node " + node + " to unmount the workspace",
+            now));
+    return DeleteControl.noFinalizerRemoval().rescheduleAfter(TERMINATING_POLL_MS);
+  }
+
+  @Override
+  public List<EventSource<?, OverlayWorkspace>> prepareEventSources(
+      EventSourceContext<OverlayWorkspace> context) {
+    return List.of(
+        cache.<OverlayWorkspace, NodeCache>trigger(NodeCache.class, nc -> onNode(nc)),
+        cache.<OverlayWorkspace, Node>trigger(Node.class, n -> onNode(n)));
+  }
+
+  /** Workspaces on the node that changed, and unscheduled ones, which it may now fit. */
+  private Stream<ResourceID> onNode(HasMetadata node) {
+    String name = node.getMetadata().getName();
+    return cache.workspaces().stream()
+        .filter(
+            w ->
+                w.getStatus() == null
+                    || w.getStatus().getNodeName() == null
+                    || name.equals(w.getStatus().getNodeName()))
+        .map(ResourceID::fromResource);
+  }
+
+  /** When a Ready workspace with a TTL is due for deletion. */
+  private static Optional<Instant> expiry(
+      OverlayWorkspace workspace, OverlayWorkspaceStatus status) {
+    Long ttl = workspace.getSpec().getTtlSecondsAfterReady();
+    if (ttl == null || ttl <= 0 || status.getPhase() != WorkspacePhase.Ready) {
+      return Optional.empty();
+    }
+    return Conditions.find(status.getConditions(), OverlayWorkspaceStatus.READY)
+        .map(c -> Instant.parse(c.getLastTransitionTime()).plusSeconds(ttl));
+  }
+
+  /**
+   * Backoff without memory: the longer scheduling has failed, the longer the wait, within bounds.
+   */
+  private Duration retryDelay(OverlayWorkspaceStatus status, Instant now) {
+    Duration failingFor =
+        Conditions.find(status.getConditions(), OverlayWorkspaceStatus.SCHEDULED)
+            .map(c -> Duration.between(Instant.parse(c.getLastTransitionTime()), now))
+            .orElse(Duration.ZERO);
+    return failingFor.compareTo(initialBackoff) < 0
+        ? initialBackoff
+        : failingFor.compareTo(maxBackoff) > 0 ? maxBackoff : failingFor;
+  }
+
+  private UpdateControl<OverlayWorkspace> record(
+      OverlayWorkspace workspace, OverlayWorkspaceStatus status, Optional<Duration> next) {
+    UpdateControl<OverlayWorkspace> control;
+    if (StoredForm.same(status, workspace.getStatus())) {
+      control = UpdateControl.noUpdate();
+    } else {
+      workspace.setStatus(status);
+      control = UpdateControl.patchStatus(workspace);
+    }
+    next.ifPresent(d -> control.rescheduleAfter(Math.max(d.toMillis(), 100)));
+    return control;
+  }
+
+  /** Cleanup cannot return a status, so it patches the same way JOSDK does: a JSON Patch diff. */
+  private void patchStatus(OverlayWorkspace workspace, OverlayWorkspaceStatus status) {
+    if (!StoredForm.same(status, workspace.getStatus())) {
+      client
+          .resource(workspace)
+          .editStatus(
+              w -> {
+                w.setStatus(status);
+                return w;
+              });
+    }
+  }
+
+  private static String uid(OverlayWorkspace workspace) {
+    return workspace.getMetadata().getUid();
+  }
+}

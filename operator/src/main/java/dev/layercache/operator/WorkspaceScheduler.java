@@ -1,0 +1,64 @@
+package dev.layercache.operator;
+
+import dev.layercache.api.v1alpha1.Layer;
+import dev.layercache.api.v1alpha1.LayerState;
+import dev.layercache.api.v1alpha1.NodeCache;
+import dev.layercache.api.v1alpha1.ResolvedImage;
+import io.fabric8.kubernetes.api.model.LabelSelector;
+import io.fabric8.kubernetes.api.model.Node;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Picks the node for a workspace without {@code nodeName}: among nodes matching its selector whose
+ * agent reports Ready, the one already holding the most bytes of the image's layers; ties go to the
+ * node with the fewest workspaces, then to the first name.
+ */
+final class WorkspaceScheduler {
+
+  /** A scored node. */
+  record Choice(String node, long heldBytes, int workspaces) {}
+
+  private WorkspaceScheduler() {}
+
+  /**
+   * @param images the image resolved per platform (key: os/arch); nodes of other platforms are not
+   *     eligible
+   */
+  static Optional<Choice> choose(
+      LabelSelector selector,
+      List<Node> nodes,
+      Map<String, NodeCache> nodeCaches,
+      Map<String, ResolvedImage> images) {
+    return nodes.stream()
+        .filter(n -> Nodes.matches(selector, n))
+        .filter(n -> images.containsKey(Nodes.platform(n)))
+        .map(
+            n -> score(n, nodeCaches.get(n.getMetadata().getName()), images.get(Nodes.platform(n))))
+        .flatMap(Optional::stream)
+        .min(
+            Comparator.comparingLong(Choice::heldBytes)
+                .reversed()
+                .thenComparingInt(Choice::workspaces)
+                .thenComparing(Choice::node));
+  }
+
+  private static Optional<Choice> score(Node node, NodeCache nodeCache, ResolvedImage image) {
+    if (nodeCache == null || !NodeCacheView.of(nodeCache).isReady()) {
+      return Optional.empty();
+    }
+    NodeCacheView view = NodeCacheView.of(nodeCache);
+    long held =
+        image.getLayers().stream()
+            .filter(l -> view.layerState(l.getDiffID()) == LayerState.Ready)
+            .map(Layer::getSize)
+            .filter(Objects::nonNull)
+            .mapToLong(Long::longValue)
+            .sum();
+    return Optional.of(
+        new Choice(node.getMetadata().getName(), held, view.specWorkspaces().size()));
+  }
+}

@@ -1,0 +1,145 @@
+package dev.layercache.operator;
+
+import dev.layercache.api.v1alpha1.LayerCache;
+import dev.layercache.api.v1alpha1.NodeCache;
+import dev.layercache.api.v1alpha1.OverlayWorkspace;
+import dev.layercache.oci.HttpRegistryClient;
+import dev.layercache.oci.testing.RegistryExtension;
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.NodeBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * A cluster in a box: fabric8's CRUD mock API server with the generated CRDs installed, Node
+ * objects, one {@link FakeAgent} per node, and the operator wired as Main wires it (leader election
+ * off).
+ */
+final class SimulatedCluster implements AutoCloseable {
+  // The mock server logs every request at INFO; keep a reference so the level sticks.
+  private static final java.util.logging.Logger MOCK_LOG =
+      java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
+
+  static {
+    MOCK_LOG.setLevel(java.util.logging.Level.WARNING);
+  }
+
+  static final Duration PULL_TIME = Duration.ofMillis(300);
+
+  final KubernetesClient client;
+  final PullLog pulls = new PullLog();
+  final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+  private final KubernetesMockServer server;
+  private final Map<String, FakeAgent> agents = new HashMap<>();
+  private LayercacheOperator operator;
+
+  SimulatedCluster() throws IOException {
+    server =
+        new KubernetesMockServer(
+            new Context(),
+            new MockWebServer(),
+            new HashMap<>(),
+            new KubernetesCrudDispatcher(),
+            false);
+    server.init();
+    client = server.createClient();
+    for (String plural : List.of("layercaches", "overlayworkspaces", "nodecaches")) {
+      String resource = "META-INF/fabric8/" + plural + ".layercache.dev-v1.yml";
+      try (InputStream in = getClass().getClassLoader().getResourceAsStream(resource)) {
+        client.apiextensions().v1().customResourceDefinitions().load(in).create();
+      }
+    }
+  }
+
+  /** Starts the operator against this cluster, resolving through {@code registry}'s config. */
+  SimulatedCluster startOperator(RegistryExtension registry) {
+    OperatorConfig config =
+        new OperatorConfig(
+            0, Optional.empty(), Set.of(), Duration.ofMillis(500), Duration.ofSeconds(2));
+    operator =
+        new LayercacheOperator(
+            client,
+            config,
+            meters,
+            credentials ->
+                new HttpRegistryClient(registry.configBuilder().credentials(credentials).build()),
+            Clock.systemUTC());
+    return this;
+  }
+
+  /** Creates a Node with these labels (plus linux/amd64) and starts its agent. */
+  Node addNode(String name, Map<String, String> labels) {
+    Node node =
+        new NodeBuilder()
+            .withNewMetadata()
+            .withName(name)
+            .addToLabels(Nodes.OS_LABEL, "linux")
+            .addToLabels(Nodes.ARCH_LABEL, "amd64")
+            .addToLabels(labels)
+            .endMetadata()
+            .build();
+    Node created = client.resource(node).create();
+    agents.put(name, new FakeAgent(client, name, pulls, PULL_TIME));
+    return created;
+  }
+
+  void label(String node, String key, String value) {
+    client
+        .nodes()
+        .withName(node)
+        .edit(
+            n -> {
+              n.getMetadata().getLabels().put(key, value);
+              return n;
+            });
+  }
+
+  void deleteNode(String name) {
+    agents.remove(name).close();
+    client.nodes().withName(name).delete();
+  }
+
+  FakeAgent agent(String node) {
+    return agents.get(node);
+  }
+
+  LayerCache layerCache(String name) {
+    return client.resources(LayerCache.class).withName(name).get();
+  }
+
+  NodeCache nodeCache(String name) {
+    return client.resources(NodeCache.class).withName(name).get();
+  }
+
+  OverlayWorkspace workspace(String namespace, String name) {
+    return client.resources(OverlayWorkspace.class).inNamespace(namespace).withName(name).get();
+  }
+
+  List<Event> events() {
+    return client.v1().events().inAnyNamespace().list().getItems();
+  }
+
+  @Override
+  public void close() {
+    if (operator != null) {
+      operator.close();
+    }
+    agents.values().forEach(FakeAgent::close);
+    client.close();
+    server.destroy();
+  }
+}
