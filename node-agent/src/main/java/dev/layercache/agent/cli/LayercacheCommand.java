@@ -18,6 +18,13 @@ import picocli.CommandLine.Option;
       PullCommand.class,
       ImagesCommand.class,
       LayersCommand.class,
+      MountCommand.class,
+      UmountCommand.class,
+      LsCommand.class,
+      DfCommand.class,
+      GcCommand.class,
+      ApplyCommand.class,
+      DeleteCommand.class,
     })
 public final class LayercacheCommand {
   static final int EXIT_FAILED = 1;

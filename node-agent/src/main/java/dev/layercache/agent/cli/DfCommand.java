@@ -1,0 +1,100 @@
+package dev.layercache.agent.cli;
+
+import dev.layercache.agent.store.LayerStore;
+import dev.layercache.agent.workspace.SpaceReport;
+import java.io.PrintWriter;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/** {@code layercache df [-v]}: logical, physical and saved bytes, like `docker system df`. */
+@Command(
+    name = "df",
+    description =
+        "Show what the store holds and what sharing saves: logical (if nothing were shared),"
+            + " physical (on disk) and saved bytes.")
+final class DfCommand implements Callable<Integer> {
+  @ParentCommand LayercacheCommand cli;
+  @Spec CommandSpec spec;
+
+  @Option(
+      names = {"-v", "--verbose"},
+      description = "Per image SHARED and UNIQUE size, per workspace upper size.")
+  boolean verbose;
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter out = spec.commandLine().getOut();
+    LayerStore store = LayerStore.openReadOnly(cli.root);
+    SpaceReport report =
+        SpaceReport.compute(store.images(), store.layers(), Workspaces.manager(store).list());
+    if (cli.output == LayercacheCommand.Output.json) {
+      Map<String, Object> json = new LinkedHashMap<>();
+      json.put("logicalBytes", report.logicalBytes());
+      json.put("physicalBytes", report.physicalBytes());
+      json.put("savedBytes", report.savedBytes());
+      json.put("layerBytes", report.layerBytes());
+      json.put("layers", report.layerCount());
+      json.put("upperBytes", report.upperBytes());
+      json.put("images", report.images());
+      json.put("workspaces", report.workspaces());
+      Json.print(out, json);
+      return 0;
+    }
+    Table totals = new Table("TYPE", "COUNT", "SIZE");
+    totals.row(
+        "Images",
+        report.images().size(),
+        Sizes.human(report.images().stream().mapToLong(SpaceReport.ImageUsage::sizeBytes).sum()));
+    totals.row("Layers", report.layerCount(), Sizes.human(report.layerBytes()));
+    totals.row("Workspace uppers", report.workspaces().size(), Sizes.human(report.upperBytes()));
+    totals.print(out);
+    out.println();
+    Table savings = new Table("LOGICAL", "PHYSICAL", "SAVED");
+    savings.row(
+        Sizes.human(report.logicalBytes()),
+        Sizes.human(report.physicalBytes()),
+        Sizes.human(report.savedBytes()) + percent(report));
+    savings.print(out);
+    if (verbose) {
+      out.println();
+      out.println("Images:");
+      Table images = new Table("REFERENCE", "SIZE", "SHARED", "UNIQUE", "WORKSPACES");
+      for (SpaceReport.ImageUsage image : report.images()) {
+        images.row(
+            image.reference(),
+            Sizes.human(image.sizeBytes()),
+            Sizes.human(image.sharedBytes()),
+            Sizes.human(image.uniqueBytes()),
+            image.workspaces());
+      }
+      images.print(out);
+      out.println();
+      out.println("Workspaces:");
+      Table workspaces = new Table("NAME", "IMAGE", "STATE", "LOWER", "UPPER");
+      for (SpaceReport.WorkspaceUsage ws : report.workspaces()) {
+        workspaces.row(
+            ws.name(),
+            ws.image(),
+            ws.state(),
+            Sizes.human(ws.lowerBytes()),
+            Sizes.human(ws.upperBytes()));
+      }
+      workspaces.print(out);
+    }
+    out.flush();
+    return 0;
+  }
+
+  private static String percent(SpaceReport report) {
+    if (report.logicalBytes() == 0) {
+      return "";
+    }
+    return String.format(" (%.0f%%)", 100.0 * report.savedBytes() / report.logicalBytes());
+  }
+}

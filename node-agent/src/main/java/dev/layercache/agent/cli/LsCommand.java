@@ -1,0 +1,61 @@
+package dev.layercache.agent.cli;
+
+import dev.layercache.agent.store.LayerStore;
+import dev.layercache.agent.workspace.WorkspaceInfo;
+import java.io.PrintWriter;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/** {@code layercache ls}: the workspaces, their state, upper size and merged path. */
+@Command(name = "ls", description = "List workspaces: state, upper layer size, merged path.")
+final class LsCommand implements Callable<Integer> {
+  @ParentCommand LayercacheCommand cli;
+  @Spec CommandSpec spec;
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter out = spec.commandLine().getOut();
+    List<WorkspaceInfo> workspaces = Workspaces.manager(LayerStore.openReadOnly(cli.root)).list();
+    if (cli.output == LayercacheCommand.Output.json) {
+      Json.print(out, workspaces.stream().map(LsCommand::describe).toList());
+      return 0;
+    }
+    Table table = new Table("NAME", "IMAGE", "STATE", "UPPER", "MERGED");
+    for (WorkspaceInfo ws : workspaces) {
+      String upper = Sizes.human(ws.upperBytes());
+      if (ws.record().sizeLimitBytes() != null) {
+        upper += "/" + Sizes.human(ws.record().sizeLimitBytes());
+        if (ws.overSizeLimit()) {
+          upper += " (over limit)";
+        }
+      }
+      table.row(ws.record().name(), ws.record().image(), ws.state(), upper, ws.layout().merged());
+    }
+    table.print(out);
+    return 0;
+  }
+
+  static Map<String, Object> describe(WorkspaceInfo ws) {
+    Map<String, Object> json = new LinkedHashMap<>();
+    json.put("name", ws.record().name());
+    json.put("image", ws.record().image());
+    json.put("manifestDigest", ws.record().manifestDigest());
+    json.put("state", ws.state());
+    json.put("owner", ws.record().owner());
+    json.put("retain", ws.record().retain());
+    json.put("volatile", ws.record().volatileUpper());
+    json.put("upperBytes", ws.upperBytes());
+    json.put("sizeLimitBytes", ws.record().sizeLimitBytes());
+    json.put("mergedPath", ws.layout().merged().toString());
+    json.put("upperPath", ws.layout().upper().toString());
+    json.put("workPath", ws.layout().work().toString());
+    json.put("createdAt", ws.record().createdAt());
+    return json;
+  }
+}

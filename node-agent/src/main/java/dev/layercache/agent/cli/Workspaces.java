@@ -1,0 +1,80 @@
+package dev.layercache.agent.cli;
+
+import dev.layercache.agent.kernel.KernelFeatures;
+import dev.layercache.agent.kernel.OverlayMounter;
+import dev.layercache.agent.store.DiskBudget;
+import dev.layercache.agent.store.ImagePuller;
+import dev.layercache.agent.store.ImageRecord;
+import dev.layercache.agent.store.LayerStore;
+import dev.layercache.agent.store.PullListener;
+import dev.layercache.agent.workspace.RecoveryReport;
+import dev.layercache.agent.workspace.WorkspaceException;
+import dev.layercache.agent.workspace.WorkspaceManager;
+import dev.layercache.oci.ImageReference;
+import dev.layercache.oci.Platform;
+import dev.layercache.oci.RegistryClient;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.time.Clock;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/** How the workspace commands reach the engine: the store, the kernel, the registry. */
+final class Workspaces {
+  private Workspaces() {}
+
+  static WorkspaceManager manager(LayerStore store) {
+    KernelFeatures kernel = KernelFeatures.get();
+    return new WorkspaceManager(
+        store, new OverlayMounter(kernel, store.layout().links()), kernel, Clock.systemUTC());
+  }
+
+  /** Recovers after a restart (or reboot) and tells the user what that changed. */
+  static void recover(WorkspaceManager manager, PrintWriter err) throws IOException {
+    RecoveryReport report = manager.recover();
+    report.lines().forEach(line -> err.println("layercache: " + line));
+    err.flush();
+  }
+
+  /**
+   * The image's record when every layer is already in the store (no registry needed), else pulls
+   * it: the cached copy wins, as `docker run` uses a local image.
+   */
+  static ImageRecord ensureImage(
+      LayerStore store, RegistryClient registry, String image, Platform platform, PullListener l)
+      throws IOException {
+    ImageReference ref = ImageReference.parse(image);
+    Optional<ImageRecord> cached = store.image(ref.toString());
+    if (cached.isPresent() && complete(store, cached.get())) {
+      return cached.get();
+    }
+    ExecutorService executor = Executors.newFixedThreadPool(4);
+    try {
+      return new ImagePuller(registry, store, DiskBudget.defaults(), executor, Clock.systemUTC())
+          .pull(ref, platform, l)
+          .image();
+    } finally {
+      executor.shutdownNow();
+    }
+  }
+
+  static boolean complete(LayerStore store, ImageRecord image) {
+    return image.layers().stream()
+        .allMatch(l -> Files.isDirectory(store.layout().layerDiff(l.diffId())));
+  }
+
+  /** Runs an engine call, turning the caller's mistakes (bad names) into exit code 2. */
+  static <T> T badInputAware(Callable<T> call) throws Exception {
+    try {
+      return call.call();
+    } catch (WorkspaceException e) {
+      if (e.kind() == WorkspaceException.Kind.INVALID) {
+        throw new BadInputException(e.getMessage());
+      }
+      throw e;
+    }
+  }
+}

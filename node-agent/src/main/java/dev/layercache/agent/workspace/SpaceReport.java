@@ -1,0 +1,104 @@
+package dev.layercache.agent.workspace;
+
+import dev.layercache.agent.store.ImageRecord;
+import dev.layercache.agent.store.LayerRecord;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * What the node holds and what sharing saves, exactly as PRODUCT.md defines it:
+ *
+ * <ul>
+ *   <li>logical = Σ cached images' uncompressed size + Σ workspaces' (lower layers + upper)
+ *   <li>physical = Σ distinct layers on disk + Σ upper sizes
+ *   <li>saved = logical − physical
+ * </ul>
+ *
+ * Sizes are the layers' unpacked regular-file bytes and the uppers' measured bytes.
+ */
+public record SpaceReport(
+    long logicalBytes,
+    long physicalBytes,
+    long layerBytes,
+    int layerCount,
+    long upperBytes,
+    List<ImageUsage> images,
+    List<WorkspaceUsage> workspaces) {
+
+  public long savedBytes() {
+    return logicalBytes - physicalBytes;
+  }
+
+  /**
+   * One cached image: its size, the part shared with other cached images and the rest (as {@code
+   * docker system df -v}), and how many workspaces it has.
+   */
+  public record ImageUsage(
+      String reference, long sizeBytes, long sharedBytes, long uniqueBytes, int workspaces) {}
+
+  /** One workspace: the size of its lower layers and of its upper layer. */
+  public record WorkspaceUsage(
+      String name, String image, String state, long lowerBytes, long upperBytes) {}
+
+  public static SpaceReport compute(
+      List<ImageRecord> images, List<LayerRecord> layers, List<WorkspaceInfo> workspaces) {
+    Map<String, Long> sizes = new LinkedHashMap<>();
+    layers.forEach(l -> sizes.put(l.diffId(), l.unpackedBytes()));
+    Map<String, Integer> imagesUsing = new LinkedHashMap<>();
+    for (ImageRecord image : images) {
+      for (String diffId :
+          distinct(image.layers().stream().map(ImageRecord.Layer::diffId).toList())) {
+        imagesUsing.merge(diffId, 1, Integer::sum);
+      }
+    }
+    long logical = 0;
+    List<ImageUsage> imageUsages = new ArrayList<>();
+    for (ImageRecord image : images) {
+      long size = 0;
+      long shared = 0;
+      for (String diffId :
+          distinct(image.layers().stream().map(ImageRecord.Layer::diffId).toList())) {
+        long bytes = sizes.getOrDefault(diffId, 0L);
+        size += bytes;
+        if (imagesUsing.get(diffId) > 1) {
+          shared += bytes;
+        }
+      }
+      logical += size;
+      int count =
+          (int)
+              workspaces.stream().filter(w -> w.record().image().equals(image.reference())).count();
+      imageUsages.add(new ImageUsage(image.reference(), size, shared, size - shared, count));
+    }
+    long uppers = 0;
+    List<WorkspaceUsage> workspaceUsages = new ArrayList<>();
+    for (WorkspaceInfo ws : workspaces) {
+      long lower = 0;
+      for (String diffId : distinct(ws.record().lowers())) {
+        lower += sizes.getOrDefault(diffId, 0L);
+      }
+      logical += lower + ws.upperBytes();
+      uppers += ws.upperBytes();
+      workspaceUsages.add(
+          new WorkspaceUsage(
+              ws.record().name(), ws.record().image(), ws.state(), lower, ws.upperBytes()));
+    }
+    long layerBytes = sizes.values().stream().mapToLong(Long::longValue).sum();
+    return new SpaceReport(
+        logical,
+        layerBytes + uppers,
+        layerBytes,
+        sizes.size(),
+        uppers,
+        imageUsages,
+        workspaceUsages);
+  }
+
+  private static Set<String> distinct(List<String> diffIds) {
+    return new LinkedHashSet<>(diffIds);
+  }
+}
