@@ -15,6 +15,11 @@ public class NodeCacheSpec {
   private List<LayerRef> layers;
 
   @JsonPropertyDescription(
+      "Images whose layers the node caches, resolved for its platform. The agent records them so"
+          + " that `layercache images` on the node and the savings in status count whole images.")
+  private List<ResolvedImage> images;
+
+  @JsonPropertyDescription(
       "Workspaces the node must have mounted. A workspace missing from this list is unmounted.")
   private List<WorkspaceRef> workspaces;
 
@@ -24,6 +29,14 @@ public class NodeCacheSpec {
 
   public void setLayers(List<LayerRef> layers) {
     this.layers = layers;
+  }
+
+  public List<ResolvedImage> getImages() {
+    return images;
+  }
+
+  public void setImages(List<ResolvedImage> images) {
+    this.images = images;
   }
 
   public List<WorkspaceRef> getWorkspaces() {
@@ -39,16 +52,24 @@ public class NodeCacheSpec {
     if (this == o) return true;
     if (o == null || getClass() != o.getClass()) return false;
     NodeCacheSpec other = (NodeCacheSpec) o;
-    return Objects.equals(layers, other.layers) && Objects.equals(workspaces, other.workspaces);
+    return Objects.equals(layers, other.layers)
+        && Objects.equals(images, other.images)
+        && Objects.equals(workspaces, other.workspaces);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(layers, workspaces);
+    return Objects.hash(layers, images, workspaces);
   }
 
   @Override
   public String toString() {
-    return "NodeCacheSpec{" + "layers=" + layers + ", " + "workspaces=" + workspaces + "}";
+    return "NodeCacheSpec{layers="
+        + layers
+        + ", images="
+        + images
+        + ", workspaces="
+        + workspaces
+        + "}";
   }
 }
