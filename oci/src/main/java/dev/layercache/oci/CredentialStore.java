@@ -35,6 +35,13 @@ public final class CredentialStore {
     return new CredentialStore(normalised);
   }
 
+  /** These credentials and {@code other}'s; for a registry in both, {@code other}'s win. */
+  public CredentialStore with(CredentialStore other) {
+    Map<String, RegistryCredentials> merged = new HashMap<>(byHost);
+    merged.putAll(other.byHost);
+    return new CredentialStore(merged);
+  }
+
   /** Reads a Docker config.json file; a missing file means no credentials. */
   public static CredentialStore fromDockerConfig(Path configJson) throws IOException {
     if (!Files.exists(configJson)) {

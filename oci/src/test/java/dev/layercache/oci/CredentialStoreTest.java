@@ -37,6 +37,22 @@ class CredentialStoreTest {
   }
 
   @Test
+  void mergedStoresPreferTheLaterForTheSameRegistry() {
+    CredentialStore first =
+        CredentialStore.of(
+            java.util.Map.of(
+                "ghcr.io", new RegistryCredentials("a", "1"),
+                "quay.io", new RegistryCredentials("q", "2")));
+    CredentialStore second =
+        CredentialStore.of(java.util.Map.of("ghcr.io", new RegistryCredentials("b", "3")));
+
+    CredentialStore merged = first.with(second);
+
+    assertThat(merged.forRegistry("ghcr.io")).contains(new RegistryCredentials("b", "3"));
+    assertThat(merged.forRegistry("quay.io")).contains(new RegistryCredentials("q", "2"));
+  }
+
+  @Test
   void readsKubernetesSecretPayloadRawOrBase64() throws IOException {
     String payload = b64(CONFIG);
 
