@@ -1,0 +1,205 @@
+package dev.layercache.agent.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.layercache.agent.kernel.MountInfo;
+import dev.layercache.agent.kernel.RootRequired;
+import dev.layercache.agent.kernel.Syscalls;
+import dev.layercache.oci.Compression;
+import dev.layercache.oci.testing.ImageBuilder;
+import dev.layercache.oci.testing.RegistryExtension;
+import dev.layercache.oci.testing.TarBuilder;
+import dev.layercache.oci.testing.TestImages;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/** mount, umount, ls, df, gc, apply and delete as a user runs them, on real mounts. */
+class WorkspaceCliIT {
+  @RegisterExtension static RegistryExtension registry = RegistryExtension.anonymous();
+  static final ObjectMapper JSON = new ObjectMapper();
+
+  @TempDir Path root;
+  @TempDir Path manifests;
+
+  record Run(int exit, String out, String err) {}
+
+  Run run(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    String[] all = new String[args.length + 2];
+    all[0] = "--root";
+    all[1] = root.toString();
+    System.arraycopy(args, 0, all, 2, args.length);
+    int exit = LayercacheCommand.run(new PrintWriter(out), new PrintWriter(err), all);
+    return new Run(exit, out.toString(), err.toString());
+  }
+
+  @BeforeAll
+  static void pushImages() throws Exception {
+    TarBuilder base = new TarBuilder().file("etc/os-release", "ID=demo\n" + "x".repeat(3000));
+    ImageBuilder.oci(TestImages.AMD64)
+        .layer(base, Compression.GZIP)
+        .layer(new TarBuilder().file("app/main", "app"), Compression.GZIP)
+        .build()
+        .push(registry.client(), registry.reference("demo/app:1"));
+    ImageBuilder.oci(TestImages.AMD64)
+        .layer(new TarBuilder().file("other", "o".repeat(500)), Compression.GZIP)
+        .build()
+        .push(registry.client(), registry.reference("demo/other:1"));
+  }
+
+  @BeforeEach
+  void needRoot() {
+    RootRequired.assumeOverlayfs();
+  }
+
+  @AfterEach
+  void unmountLeftovers() throws Exception {
+    for (var mount : MountInfo.read()) {
+      if (mount.target().startsWith(root)) {
+        Syscalls.umount(mount.target(), Syscalls.MNT_DETACH);
+      }
+    }
+  }
+
+  String app() {
+    return registry.reference("demo/app:1").toString();
+  }
+
+  @Test
+  void mountLsDfUmount() throws Exception {
+    Run mount = run("mount", "ws1", app());
+    assertThat(mount.exit()).as(mount.err()).isZero();
+    Path merged = Path.of(mount.out().strip());
+    assertThat(merged.resolve("app/main")).hasContent("app");
+    run("mount", "ws2", app());
+    Files.writeString(merged.resolve("notes"), "12345");
+
+    assertThat(run("ls").out()).contains("ws1").contains("Mounted").contains("5B");
+    JsonNode df = JSON.readTree(run("-o", "json", "df").out());
+    long image = 3008 + 3; // os-release + app/main
+    assertThat(df.get("physicalBytes").asLong()).isEqualTo(image + 5);
+    assertThat(df.get("logicalBytes").asLong()).isEqualTo(image + 2 * image + 5);
+    assertThat(df.get("savedBytes").asLong()).isEqualTo(2 * image);
+    assertThat(run("df", "-v").out()).contains("SHARED").contains("UNIQUE").contains("ws2");
+
+    Run again = run("mount", "ws1", registry.reference("demo/other:1").toString());
+    assertThat(again.exit()).isEqualTo(1);
+    assertThat(again.err()).contains("ws1 already exists");
+    assertThat(run("mount", "Bad/Name", app()).exit()).isEqualTo(2);
+
+    assertThat(run("umount", "ws1", "--keep-upper").out()).contains("upper layer kept");
+    assertThat(run("ls").out()).contains("Retained");
+    assertThat(run("umount", "ws1").exit()).isZero();
+    assertThat(run("umount", "ws2").exit()).isZero();
+    assertThat(run("umount", "ws2").exit()).isEqualTo(2);
+    assertThat(MountInfo.read()).noneMatch(m -> m.target().startsWith(root));
+  }
+
+  @Test
+  void applyTwiceConvergesDeleteHonoursReclaimPolicyAndGcKeepsWhatIsPinnedOrUsed()
+      throws Exception {
+    Files.writeString(
+        manifests.resolve("cache.yaml"),
+        "apiVersion: layercache.dev/v1alpha1\nkind: LayerCache\nmetadata: {name: demo}\n"
+            + "spec:\n  images: ["
+            + registry.reference("demo/other:1")
+            + "]\n");
+    Files.writeString(
+        manifests.resolve("workspaces.yaml"),
+        String.join(
+            "\n",
+            "apiVersion: layercache.dev/v1alpha1",
+            "kind: OverlayWorkspace",
+            "metadata: {name: scratch, namespace: dev}",
+            "spec:",
+            "  image: " + app(),
+            "---",
+            "apiVersion: layercache.dev/v1alpha1",
+            "kind: OverlayWorkspace",
+            "metadata: {name: keep, namespace: dev}",
+            "spec:",
+            "  image: " + app(),
+            "  upper: {reclaimPolicy: Retain}",
+            ""));
+    Run first = run("apply", "-f", manifests.toString());
+    assertThat(first.exit()).as(first.err()).isZero();
+    assertThat(first.out())
+        .contains("layercache/demo created")
+        .contains("overlayworkspace/dev/scratch created")
+        .contains("overlayworkspace/dev/keep created");
+    Run second = run("apply", "-f", manifests.toString());
+    assertThat(second.out()).contains("layercache/demo unchanged").contains("dev/keep unchanged");
+    assertThat(second.out()).doesNotContain("created");
+    Path kept = root.resolve("workspaces/dev.keep");
+    Files.writeString(kept.resolve("merged/result"), "42");
+
+    // Everything is pinned or in use: even a zero watermark evicts nothing.
+    Run gc = run("gc", "--high-watermark", "0", "--low-watermark", "0");
+    assertThat(gc.out()).contains("freed 0B in 0 layers").contains("3 layers kept");
+
+    Run delete = run("delete", "-f", manifests.toString());
+    assertThat(delete.exit()).as(delete.err()).isZero();
+    assertThat(delete.out())
+        .contains("overlayworkspace/dev/scratch deleted")
+        .contains("overlayworkspace/dev/keep deleted (upper layer retained")
+        .contains("layercache/demo deleted");
+    assertThat(kept.resolve("upper/result")).hasContent("42");
+    assertThat(root.resolve("workspaces/dev.scratch")).doesNotExist();
+    assertThat(MountInfo.read()).noneMatch(m -> m.target().startsWith(root));
+
+    // The retained workspace still needs its layers; the unpinned image's layer may go.
+    Run dry = run("gc", "--dry-run", "--high-watermark", "0", "--low-watermark", "0");
+    assertThat(dry.out()).contains("would free 500B in 1 layers");
+    assertThat(run("gc", "--high-watermark", "0", "--low-watermark", "0").out())
+        .contains("freed 500B in 1 layers");
+    assertThat(run("-o", "json", "layers").out()).doesNotContain("\"other\"");
+
+    // Applying again mounts the retained upper back.
+    assertThat(run("apply", "-f", manifests.resolve("workspaces.yaml").toString()).out())
+        .contains("dev/keep mounted again");
+    assertThat(kept.resolve("merged/result")).hasContent("42");
+  }
+
+  @Test
+  void badManifestsExitTwoNamingFileObjectAndField() throws Exception {
+    Path bad = manifests.resolve("bad.yaml");
+    Files.writeString(
+        bad,
+        "apiVersion: layercache.dev/v1alpha1\nkind: OverlayWorkspace\nmetadata: {name: w}\n"
+            + "spec:\n  image: "
+            + app()
+            + "\n  upper: {reclaimPolicy: Sometimes}\n");
+    Run run = run("apply", "-f", bad.toString());
+    assertThat(run.exit()).isEqualTo(2);
+    assertThat(run.err())
+        .contains(bad.toString(), "OverlayWorkspace w", "spec.upper.reclaimPolicy");
+
+    Files.writeString(
+        bad,
+        "apiVersion: layercache.dev/v1alpha1\nkind: LayerCache\nmetadata: {name: c}\n"
+            + "spec:\n  images: [\"Not A Ref\"]\n");
+    run = run("apply", "-f", bad.toString());
+    assertThat(run.exit()).isEqualTo(2);
+    assertThat(run.err()).contains("LayerCache c", "spec.images[0]");
+
+    Files.writeString(bad, "kind: [unclosed\n");
+    assertThat(run("apply", "-f", bad.toString()).exit()).isEqualTo(2);
+    Files.writeString(bad, "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n");
+    run = run("apply", "-f", bad.toString());
+    assertThat(run.exit()).isEqualTo(2);
+    assertThat(run.err()).contains("apiVersion");
+    assertThat(List.of(root.toFile().list())).doesNotContain("workspaces");
+  }
+}
