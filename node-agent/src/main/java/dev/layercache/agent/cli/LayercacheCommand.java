@@ -23,6 +23,7 @@ import picocli.CommandLine.Option;
       LsCommand.class,
       DfCommand.class,
       GcCommand.class,
+      CommitCommand.class,
       ApplyCommand.class,
       DeleteCommand.class,
     })

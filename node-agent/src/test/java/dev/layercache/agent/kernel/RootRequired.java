@@ -25,7 +25,8 @@ public final class RootRequired {
     require(overlay, "this test needs overlayfs in /proc/filesystems");
   }
 
-  private static void require(boolean condition, String why) {
+  /** Any other precondition (a tool, a kernel feature) with the same skip-or-fail rule. */
+  public static void require(boolean condition, String why) {
     if (condition) {
       return;
     }
