@@ -58,6 +58,11 @@ public final class RegistryOptions {
   record RegistryFile(Map<String, List<String>> mirrors, List<String> plainHttp) {}
 
   RegistryClient client() throws IOException {
+    return client(CredentialStore.empty());
+  }
+
+  /** A client with Docker's credentials and {@code extra} (which win for the same registry). */
+  RegistryClient client(CredentialStore extra) {
     RegistryConfig.Builder config = RegistryConfig.builder();
     if (Files.exists(configFile)) {
       RegistryFile file = readConfig(configFile);
@@ -72,9 +77,10 @@ public final class RegistryOptions {
     }
     plainHttp.forEach(config::plainHttp);
     mirrors.forEach((registry, url) -> mirror(config, registry, url));
-    Path credentials = dockerConfigPath();
-    if (Files.exists(credentials)) {
-      config.credentials(CredentialStore.fromDockerConfig(credentials));
+    try {
+      config.credentials(CredentialStore.fromDockerConfig(dockerConfigPath()).with(extra));
+    } catch (IOException e) {
+      throw new BadInputException("docker config " + dockerConfigPath() + ": " + e.getMessage());
     }
     return new HttpRegistryClient(config.build());
   }

@@ -1,0 +1,101 @@
+package dev.layercache.agent.cli;
+
+import dev.layercache.agent.cluster.AgentMetrics;
+import dev.layercache.agent.cluster.AgentServer;
+import dev.layercache.agent.cluster.NodeAgent;
+import dev.layercache.agent.cluster.RegistryClients;
+import dev.layercache.agent.store.DiskBudget;
+import dev.layercache.agent.store.LayerStore;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+/** {@code layercache agent}: the in-cluster loop of the DaemonSet. */
+@Command(
+    name = "agent",
+    description = "Run the in-cluster agent: converge this node to its NodeCache and report.")
+final class AgentCommand implements Callable<Integer> {
+  @ParentCommand LayercacheCommand cli;
+
+  @Option(
+      names = "--node-name",
+      defaultValue = "${env:NODE_NAME}",
+      description = "This node's name (default: $NODE_NAME, from the downward API).")
+  String nodeName;
+
+  @Option(
+      names = "--metrics-port",
+      defaultValue = "9090",
+      description = "Port of /metrics and /healthz (default: ${DEFAULT-VALUE}).")
+  int metricsPort;
+
+  @Option(
+      names = "--status-interval",
+      defaultValue = "1s",
+      description = "Shortest time between two status writes (default: ${DEFAULT-VALUE}).")
+  String statusInterval;
+
+  @Option(
+      names = "--resync-interval",
+      defaultValue = "10s",
+      description =
+          "Longest time between two syncs, e.g. to refresh upper sizes (default: ${DEFAULT-VALUE}).")
+  String resyncInterval;
+
+  @Option(
+      names = "--high-watermark",
+      defaultValue = "0.90",
+      description = "Refuse pulls past this fraction of the disk (default: ${DEFAULT-VALUE}).")
+  double highWatermark;
+
+  @Override
+  public Integer call() throws Exception {
+    if (nodeName == null || nodeName.isBlank()) {
+      throw new BadInputException("no node name: set --node-name or NODE_NAME");
+    }
+    PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    metrics.config().commonTags("node", nodeName);
+    try (KubernetesClient kube = new KubernetesClientBuilder().build();
+        LayerStore store = LayerStore.open(cli.root);
+        NodeAgent agent =
+            new NodeAgent(
+                kube,
+                nodeName,
+                store,
+                Workspaces.manager(store),
+                new RegistryClients(kube, cli.registry::client),
+                new DiskBudget(highWatermark),
+                new AgentMetrics(metrics),
+                Clock.systemUTC(),
+                new LayercacheCommand.Version().getVersion()[0],
+                duration(statusInterval),
+                duration(resyncInterval));
+        AgentServer server = new AgentServer(metricsPort, metrics, agent::healthy)) {
+      agent.start();
+      new CountDownLatch(1).await(); // until the process is stopped
+    }
+    return 0;
+  }
+
+  private static Duration duration(String value) {
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+)(ms|s|m|h)").matcher(value);
+    if (!m.matches()) {
+      throw new BadInputException("not a duration like 500ms, 10s or 1m: " + value);
+    }
+    long n = Long.parseLong(m.group(1));
+    return switch (m.group(2)) {
+      case "ms" -> Duration.ofMillis(n);
+      case "s" -> Duration.ofSeconds(n);
+      case "m" -> Duration.ofMinutes(n);
+      default -> Duration.ofHours(n);
+    };
+  }
+}

@@ -1,0 +1,87 @@
+package dev.layercache.agent.cluster;
+
+import dev.layercache.agent.workspace.SpaceReport;
+import dev.layercache.api.v1alpha1.LayerState;
+import dev.layercache.api.v1alpha1.NodeCacheStatus;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The agent's metrics, named {@code layercache_*} in base units and tagged by node (never by object
+ * name). Gauges show the last sync; counters and the timer add up.
+ */
+public final class AgentMetrics {
+  private final AtomicLong layers = new AtomicLong();
+  private final AtomicLong layerBytes = new AtomicLong();
+  private final AtomicLong logicalBytes = new AtomicLong();
+  private final AtomicLong physicalBytes = new AtomicLong();
+  private final AtomicLong savedBytes = new AtomicLong();
+  private final AtomicLong workspaces = new AtomicLong();
+  private final AtomicLong upperBytes = new AtomicLong();
+  private final AtomicLong layersFailed = new AtomicLong();
+  private final Counter pulledBytes;
+  private final Counter pullFailures;
+  private final Timer pullDuration;
+  private final Counter evictedLayers;
+  private final Counter freedBytes;
+
+  public AgentMetrics(MeterRegistry registry) {
+    registry.gauge("layercache_layers_cached", layers);
+    registry.gauge("layercache_layers_cached_bytes", layerBytes);
+    registry.gauge("layercache_logical_bytes", logicalBytes);
+    registry.gauge("layercache_physical_bytes", physicalBytes);
+    registry.gauge("layercache_saved_bytes", savedBytes);
+    registry.gauge("layercache_workspaces", workspaces);
+    registry.gauge("layercache_upper_bytes", upperBytes);
+    registry.gauge("layercache_layers_failed", layersFailed);
+    pulledBytes =
+        Counter.builder("layercache_pulled_bytes")
+            .description("Compressed bytes of layers pulled")
+            .register(registry);
+    pullFailures =
+        Counter.builder("layercache_layer_pull_failures")
+            .description("Layers that failed from every source")
+            .register(registry);
+    pullDuration =
+        Timer.builder("layercache_layer_pull_duration")
+            .description("Time to fetch, verify and unpack one layer")
+            .register(registry);
+    evictedLayers =
+        Counter.builder("layercache_gc_evicted_layers")
+            .description("Layers evicted by GC")
+            .register(registry);
+    freedBytes =
+        Counter.builder("layercache_gc_freed_bytes")
+            .description("Bytes freed by GC")
+            .register(registry);
+  }
+
+  void layerPulled(long bytes, Duration took) {
+    pulledBytes.increment(Math.max(0, bytes));
+    pullDuration.record(took);
+  }
+
+  void layerFailed() {
+    pullFailures.increment();
+  }
+
+  void evicted(int layerCount, long bytes) {
+    evictedLayers.increment(layerCount);
+    freedBytes.increment(bytes);
+  }
+
+  void observe(SpaceReport space, int workspaceCount, NodeCacheStatus status) {
+    layers.set(space.layerCount());
+    layerBytes.set(space.layerBytes());
+    logicalBytes.set(space.logicalBytes());
+    physicalBytes.set(space.physicalBytes());
+    savedBytes.set(space.savedBytes());
+    workspaces.set(workspaceCount);
+    upperBytes.set(space.upperBytes());
+    layersFailed.set(
+        status.getLayers().stream().filter(l -> l.getState() == LayerState.Failed).count());
+  }
+}

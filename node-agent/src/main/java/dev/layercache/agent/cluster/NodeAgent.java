@@ -1,0 +1,514 @@
+package dev.layercache.agent.cluster;
+
+import dev.layercache.agent.kernel.FsStats;
+import dev.layercache.agent.kernel.Syscalls;
+import dev.layercache.agent.store.DiskBudget;
+import dev.layercache.agent.store.DiskPressureException;
+import dev.layercache.agent.store.ImageRecord;
+import dev.layercache.agent.store.LayerFetcher;
+import dev.layercache.agent.store.LayerGc;
+import dev.layercache.agent.store.LayerRecord;
+import dev.layercache.agent.store.LayerStore;
+import dev.layercache.agent.store.Pin;
+import dev.layercache.agent.workspace.SpaceReport;
+import dev.layercache.agent.workspace.WorkspaceBusyException;
+import dev.layercache.agent.workspace.WorkspaceInfo;
+import dev.layercache.agent.workspace.WorkspaceManager;
+import dev.layercache.agent.workspace.WorkspaceRequest;
+import dev.layercache.api.v1alpha1.DiskStatus;
+import dev.layercache.api.v1alpha1.LayerRef;
+import dev.layercache.api.v1alpha1.LayerSource;
+import dev.layercache.api.v1alpha1.LayerStatus;
+import dev.layercache.api.v1alpha1.NodeCache;
+import dev.layercache.api.v1alpha1.NodeCacheStatus;
+import dev.layercache.api.v1alpha1.ReclaimPolicy;
+import dev.layercache.api.v1alpha1.ResolvedImage;
+import dev.layercache.api.v1alpha1.WorkspaceRef;
+import dev.layercache.api.v1alpha1.WorkspaceState;
+import dev.layercache.api.v1alpha1.WorkspaceStatus;
+import dev.layercache.oci.Descriptor;
+import dev.layercache.oci.Digest;
+import dev.layercache.oci.ImageReference;
+import dev.layercache.oci.Layer;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The in-cluster agent: watches its own NodeCache, converges the store and the workspaces to the
+ * spec with the engine the CLI uses, and reports in the NodeCache status (only there).
+ *
+ * <p>Everything happens on one sync thread; fetches run on their own pool and ask for a sync when
+ * they progress or end. Syncs happen at most once per {@code statusInterval} and at least once per
+ * {@code resyncInterval}; the status is written when it changed, and as a heartbeat every 30 s.
+ */
+public final class NodeAgent implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(NodeAgent.class);
+  static final String OWNER_PREFIX = "NodeCache/";
+  private static final Duration HEARTBEAT = Duration.ofSeconds(30);
+  private static final Duration RETRY_FAILED = Duration.ofSeconds(15);
+  private static final double GC_HIGH = 0.85;
+  private static final double GC_LOW = 0.75;
+  private static final int MAX_REMOVED_REPORTED = 100;
+
+  private final KubernetesClient kube;
+  private final String nodeName;
+  private final LayerStore store;
+  private final WorkspaceManager workspaces;
+  private final RegistryClients registries;
+  private final DiskBudget budget;
+  private final AgentMetrics metrics;
+  private final Clock clock;
+  private final String version;
+  private final Duration statusInterval;
+  private final Duration resyncInterval;
+
+  private final ScheduledExecutorService syncThread =
+      Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "agent-sync"));
+  private final ExecutorService fetchPool =
+      Executors.newFixedThreadPool(4, r -> daemon(r, "agent-fetch"));
+  private final LayerProgress progress = new LayerProgress(this::requestSync);
+  private final Map<String, Instant> failedAt = new ConcurrentHashMap<>();
+  private final Map<String, WorkspaceStatus> removed = new LinkedHashMap<>();
+  private final AtomicBoolean syncRequested = new AtomicBoolean();
+  private final AtomicBoolean healthy = new AtomicBoolean();
+  private SharedIndexInformer<NodeCache> informer;
+  private LayerFetcher fetcher;
+  private Instant lastWrite = Instant.EPOCH;
+  private Instant lastSync = Instant.EPOCH;
+  private Optional<String> diskPressure = Optional.empty();
+
+  public NodeAgent(
+      KubernetesClient kube,
+      String nodeName,
+      LayerStore store,
+      WorkspaceManager workspaces,
+      RegistryClients registries,
+      DiskBudget budget,
+      AgentMetrics metrics,
+      Clock clock,
+      String version,
+      Duration statusInterval,
+      Duration resyncInterval) {
+    this.kube = kube;
+    this.nodeName = nodeName;
+    this.store = store;
+    this.workspaces = workspaces;
+    this.registries = registries;
+    this.budget = budget;
+    this.metrics = metrics;
+    this.clock = clock;
+    this.version = version;
+    this.statusInterval = statusInterval;
+    this.resyncInterval = resyncInterval;
+  }
+
+  /** Recovers mounts left by a previous run, then starts watching and syncing. */
+  public void start() throws IOException {
+    workspaces.recover().lines().forEach(line -> log.info("recovery: {}", line));
+    informer =
+        kube.resources(NodeCache.class)
+            .withName(nodeName)
+            .inform(
+                new ResourceEventHandler<>() {
+                  @Override
+                  public void onAdd(NodeCache obj) {
+                    requestSync();
+                  }
+
+                  @Override
+                  public void onUpdate(NodeCache before, NodeCache after) {
+                    if (!Objects.equals(before.getSpec(), after.getSpec())) {
+                      requestSync();
+                    }
+                  }
+
+                  @Override
+                  public void onDelete(NodeCache obj, boolean unknownFinalState) {
+                    requestSync();
+                  }
+                });
+    long tick = statusInterval.toMillis();
+    syncThread.scheduleWithFixedDelay(this::tick, tick, tick, TimeUnit.MILLISECONDS);
+    requestSync();
+  }
+
+  /** True after the first sync that reached the API server. */
+  public boolean healthy() {
+    return healthy.get();
+  }
+
+  private void requestSync() {
+    syncRequested.set(true);
+  }
+
+  /** Syncs when asked to, and every resync interval (upper layers grow without events). */
+  private void tick() {
+    boolean resyncDue = Duration.between(lastSync, clock.instant()).compareTo(resyncInterval) >= 0;
+    if (syncRequested.getAndSet(false) || resyncDue) {
+      lastSync = clock.instant();
+      try {
+        sync();
+      } catch (Exception e) {
+        // The next tick tries again; the cause is in the log (the status may be unreachable).
+        log.warn("sync of NodeCache {} failed: {}", nodeName, e.toString());
+        requestSync();
+      }
+    }
+  }
+
+  /** One convergence: layers, pins, images, workspaces, GC, then the status. */
+  void sync() throws IOException {
+    NodeCache nodeCache = informer.getStore().getByKey(nodeName);
+    if (nodeCache == null) {
+      return; // the operator creates it; nothing to do until then
+    }
+    List<LayerRef> wanted = NodeCacheStatusBuilder.layers(nodeCache);
+    Map<String, LayerRef> byDiffId = new LinkedHashMap<>();
+    wanted.forEach(l -> byDiffId.put(l.getDiffID(), l));
+    progress.retain(byDiffId.keySet());
+
+    fetcher = registries.fetcherFor(sources(wanted), store, fetchPool, clock, fetcher);
+    diskPressure = Optional.empty();
+    for (LayerRef layer : wanted) {
+      converge(layer);
+    }
+    pin(nodeCache, wanted);
+    recordImages(nodeCache);
+    List<WorkspaceStatus> workspaceStatuses = convergeWorkspaces(nodeCache, byDiffId);
+    collectGarbage();
+    writeStatus(nodeCache, wanted, workspaceStatuses);
+  }
+
+  private void converge(LayerRef layer) throws IOException {
+    String diffId = layer.getDiffID();
+    Optional<LayerRecord> present = store.layer(diffId);
+    if (present.isPresent()) {
+      progress.ready(diffId, present.get().compressedBytes());
+      return;
+    }
+    if (progress.isRunning(diffId)) {
+      return;
+    }
+    Instant failed = failedAt.get(diffId);
+    if (failed != null && Duration.between(failed, clock.instant()).compareTo(RETRY_FAILED) < 0) {
+      return;
+    }
+    long needed = DiskBudget.estimateUnpacked(layer.getMediaType(), size(layer));
+    try {
+      budget.check(store.layout().root(), needed, "layer " + diffId);
+    } catch (DiskPressureException e) {
+      diskPressure = Optional.of(e.getMessage());
+      progress.failed(diffId, e.getMessage());
+      failedAt.put(diffId, clock.instant());
+      return;
+    }
+    fetchFromSources(layer, 0, new ArrayList<>());
+  }
+
+  /** Tries the layer's sources in order; the layer fails only when all of them did. */
+  private void fetchFromSources(LayerRef layer, int index, List<String> errors) {
+    String diffId = layer.getDiffID();
+    LayerSource source = layer.getSources().get(index);
+    ImageReference repo = ImageReference.parse(source.getRegistry() + "/" + source.getRepository());
+    Layer blob =
+        new Layer(
+            new Descriptor(layer.getMediaType(), Digest.parse(layer.getDigest()), size(layer)),
+            Digest.parse(diffId));
+    Instant started = clock.instant();
+    progress.started(diffId, size(layer));
+    fetcher
+        .fetch(repo, blob, progress)
+        .whenComplete(
+            (record, failure) -> {
+              if (failure == null) {
+                failedAt.remove(diffId);
+                metrics.layerPulled(size(layer), Duration.between(started, clock.instant()));
+                requestSync();
+                return;
+              }
+              Throwable cause = failure.getCause() != null ? failure.getCause() : failure;
+              errors.add(repo.name() + ": " + cause.getMessage());
+              if (index + 1 < layer.getSources().size()) {
+                fetchFromSources(layer, index + 1, errors);
+              } else {
+                metrics.layerFailed();
+                failedAt.put(diffId, clock.instant());
+                progress.failed(diffId, String.join("; ", errors));
+              }
+            });
+  }
+
+  private void pin(NodeCache nodeCache, List<LayerRef> wanted) throws IOException {
+    List<String> pinned =
+        wanted.stream()
+            .filter(l -> !Boolean.FALSE.equals(l.getPinned()))
+            .map(LayerRef::getDiffID)
+            .toList();
+    List<String> images = specImages(nodeCache).stream().map(ResolvedImage::getImage).toList();
+    String owner = OWNER_PREFIX + nodeName;
+    Optional<Pin> current = store.pin(owner);
+    if (current.isEmpty()
+        || !current.get().diffIds().equals(pinned)
+        || !current.get().images().equals(images)) {
+      store.pin(new Pin(owner, images, pinned, clock.instant()));
+    }
+  }
+
+  /** Records each spec image whose layers are all here, so images and savings count it. */
+  private void recordImages(NodeCache nodeCache) throws IOException {
+    for (ResolvedImage image : specImages(nodeCache)) {
+      if (image.getLayers() == null
+          || !image.getLayers().stream().allMatch(l -> isPresent(l.getDiffID()))) {
+        continue;
+      }
+      Optional<ImageRecord> recorded = store.image(image.getImage());
+      if (recorded.isPresent() && recorded.get().manifestDigest().equals(image.getDigest())) {
+        continue;
+      }
+      store.saveImage(
+          new ImageRecord(
+              image.getImage(),
+              image.getDigest(),
+              image.getPlatform(),
+              image.getLayers().stream()
+                  .map(
+                      l ->
+                          new ImageRecord.Layer(
+                              l.getDiffID(),
+                              l.getDigest(),
+                              l.getMediaType(),
+                              l.getSize() == null ? 0 : l.getSize()))
+                  .toList(),
+              clock.instant()));
+    }
+  }
+
+  private List<WorkspaceStatus> convergeWorkspaces(
+      NodeCache nodeCache, Map<String, LayerRef> layers) throws IOException {
+    List<WorkspaceRef> wanted =
+        nodeCache.getSpec().getWorkspaces() == null
+            ? List.of()
+            : nodeCache.getSpec().getWorkspaces();
+    Set<String> wantedUids = new HashSet<>();
+    List<WorkspaceStatus> statuses = new ArrayList<>();
+    for (WorkspaceRef ref : wanted) {
+      wantedUids.add(ref.getUid());
+      removed.remove(ref.getUid());
+      statuses.add(convergeWorkspace(ref, layers));
+    }
+    for (WorkspaceInfo info : workspaces.list()) {
+      String uid = info.record().name();
+      if (wantedUids.contains(uid) || !ownedHere(info)) {
+        continue;
+      }
+      removed.put(uid, removeWorkspace(info));
+    }
+    // Report removals for a while, so the operator can release the workspace; then forget them.
+    while (removed.size() > MAX_REMOVED_REPORTED) {
+      removed.remove(removed.keySet().iterator().next());
+    }
+    statuses.addAll(removed.values());
+    return statuses;
+  }
+
+  private WorkspaceStatus convergeWorkspace(WorkspaceRef ref, Map<String, LayerRef> layers) {
+    WorkspaceStatus status = new WorkspaceStatus();
+    status.setUid(ref.getUid());
+    try {
+      Optional<WorkspaceInfo> existing = workspaces.get(ref.getUid());
+      if (existing.isEmpty() || !existing.get().mounted()) {
+        List<String> missing =
+            ref.getLowers().stream().filter(diffId -> !isPresent(diffId)).toList();
+        if (!missing.isEmpty()) {
+          status.setMessage("waiting for " + missing.size() + " of its layers");
+          return status; // no state yet: Pending from the operator's point of view
+        }
+        existing = Optional.of(workspaces.create(request(ref, layers)));
+      }
+      WorkspaceInfo info = existing.get();
+      status.setState(WorkspaceState.Mounted);
+      status.setMergedPath(info.layout().merged().toString());
+      status.setUpperPath(info.layout().upper().toString());
+      status.setWorkPath(info.layout().work().toString());
+      status.setUpperBytes(info.upperBytes());
+      long lowerBytes = 0;
+      for (String diffId : ref.getLowers()) {
+        lowerBytes += store.layer(diffId).map(LayerRecord::unpackedBytes).orElse(0L);
+      }
+      status.setLowerBytes(lowerBytes);
+      if (info.overSizeLimit()) {
+        status.setMessage("upper layer is over its size limit");
+      }
+    } catch (IOException | RuntimeException e) {
+      status.setState(WorkspaceState.Failed);
+      status.setMessage(e.getMessage());
+    }
+    return status;
+  }
+
+  private WorkspaceRequest request(WorkspaceRef ref, Map<String, LayerRef> layers) {
+    List<ImageRecord.Layer> lowers =
+        ref.getLowers().stream()
+            .map(
+                diffId -> {
+                  LayerRef layer = layers.get(diffId);
+                  return new ImageRecord.Layer(
+                      diffId,
+                      layer == null ? diffId : layer.getDigest(),
+                      layer == null ? "" : layer.getMediaType(),
+                      layer == null ? 0 : size(layer));
+                })
+            .toList();
+    ImageRecord image =
+        new ImageRecord(
+            Objects.requireNonNullElse(ref.getImage(), ref.getNamespace() + "/" + ref.getName()),
+            "",
+            "",
+            lowers,
+            clock.instant());
+    boolean retain =
+        ref.getUpper() != null && ref.getUpper().getReclaimPolicy() == ReclaimPolicy.Retain;
+    boolean allowSetuid =
+        ref.getMount() != null && Boolean.TRUE.equals(ref.getMount().getAllowSetuid());
+    boolean allowDevices =
+        ref.getMount() != null && Boolean.TRUE.equals(ref.getMount().getAllowDevices());
+    Long sizeLimit =
+        ref.getUpper() == null || ref.getUpper().getSizeLimit() == null
+            ? null
+            : Quantity.getAmountInBytes(ref.getUpper().getSizeLimit()).longValue();
+    return new WorkspaceRequest(
+        ref.getUid(), image, retain, allowSetuid, allowDevices, sizeLimit, OWNER_PREFIX + nodeName);
+  }
+
+  private WorkspaceStatus removeWorkspace(WorkspaceInfo info) {
+    WorkspaceStatus status = new WorkspaceStatus();
+    status.setUid(info.record().name());
+    try {
+      workspaces.remove(info.record().name(), info.record().retain(), false);
+      status.setState(WorkspaceState.Removed);
+    } catch (WorkspaceBusyException e) {
+      status.setState(WorkspaceState.Failed);
+      status.setMessage(e.getMessage());
+    } catch (IOException | RuntimeException e) {
+      status.setState(WorkspaceState.Failed);
+      status.setMessage("unmount failed: " + e.getMessage());
+    }
+    return status;
+  }
+
+  private boolean ownedHere(WorkspaceInfo info) {
+    return (OWNER_PREFIX + nodeName).equals(info.record().owner());
+  }
+
+  private void collectGarbage() throws IOException {
+    FsStats fs = Syscalls.statfs(store.layout().root());
+    double used = 1.0 - (double) fs.freeBlocks() * fs.blockSize() / fs.capacityBytes();
+    if (used < GC_HIGH) {
+      return;
+    }
+    LayerGc.Plan plan = new LayerGc(store).run(workspaces.layersInUse(), GC_HIGH, GC_LOW, false);
+    metrics.evicted(plan.evict().size(), plan.freedBytes());
+    if (plan.stillOverLow()) {
+      diskPressure =
+          Optional.of(
+              "the store's filesystem stays over "
+                  + Math.round(GC_LOW * 100)
+                  + "% after evicting every unpinned, unused layer");
+    }
+  }
+
+  private void writeStatus(
+      NodeCache nodeCache, List<LayerRef> wanted, List<WorkspaceStatus> workspaceStatuses)
+      throws IOException {
+    List<LayerStatus> layerStatuses =
+        wanted.stream().map(l -> progress.status(l.getDiffID())).toList();
+    List<WorkspaceInfo> infos = workspaces.list();
+    SpaceReport space = SpaceReport.compute(store.images(), store.layers(), infos);
+    FsStats fs = Syscalls.statfs(store.layout().root());
+    DiskStatus disk = new DiskStatus();
+    disk.setCapacityBytes(fs.capacityBytes());
+    disk.setUsedBytes(fs.capacityBytes() - fs.freeBlocks() * fs.blockSize());
+    disk.setLayerBytes(space.layerBytes());
+    disk.setUpperBytes(space.upperBytes());
+    NodeCacheStatus status =
+        NodeCacheStatusBuilder.build(
+            nodeCache,
+            new NodeCacheStatusBuilder.Observation(
+                layerStatuses, workspaceStatuses, disk, space, diskPressure),
+            version,
+            clock.instant());
+    metrics.observe(space, infos.size(), status);
+    boolean heartbeatDue = Duration.between(lastWrite, clock.instant()).compareTo(HEARTBEAT) >= 0;
+    if (!heartbeatDue
+        && NodeCacheStatusBuilder.sameApartFromHeartbeat(nodeCache.getStatus(), status)) {
+      healthy.set(true);
+      return;
+    }
+    kube.resource(nodeCache)
+        .editStatus(
+            nc -> {
+              nc.setStatus(status);
+              return nc;
+            });
+    lastWrite = clock.instant();
+    healthy.set(true);
+  }
+
+  private boolean isPresent(String diffId) {
+    return java.nio.file.Files.isDirectory(store.layout().layerDiff(diffId));
+  }
+
+  private static List<ResolvedImage> specImages(NodeCache nodeCache) {
+    return nodeCache.getSpec() == null || nodeCache.getSpec().getImages() == null
+        ? List.of()
+        : nodeCache.getSpec().getImages();
+  }
+
+  private static List<LayerSource> sources(List<LayerRef> layers) {
+    return layers.stream()
+        .filter(l -> l.getSources() != null)
+        .flatMap(l -> l.getSources().stream())
+        .toList();
+  }
+
+  private static long size(LayerRef layer) {
+    return layer.getSize() == null ? -1 : layer.getSize();
+  }
+
+  private static Thread daemon(Runnable r, String name) {
+    Thread t = new Thread(r, name);
+    t.setDaemon(true);
+    return t;
+  }
+
+  @Override
+  public void close() {
+    if (informer != null) {
+      informer.close();
+    }
+    syncThread.shutdownNow();
+    fetchPool.shutdownNow();
+  }
+}

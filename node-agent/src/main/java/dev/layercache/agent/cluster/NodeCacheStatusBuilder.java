@@ -1,0 +1,138 @@
+package dev.layercache.agent.cluster;
+
+import dev.layercache.agent.workspace.SpaceReport;
+import dev.layercache.api.v1alpha1.ByteSizes;
+import dev.layercache.api.v1alpha1.Conditions;
+import dev.layercache.api.v1alpha1.DiskStatus;
+import dev.layercache.api.v1alpha1.LayerRef;
+import dev.layercache.api.v1alpha1.LayerState;
+import dev.layercache.api.v1alpha1.LayerStatus;
+import dev.layercache.api.v1alpha1.NodeCache;
+import dev.layercache.api.v1alpha1.NodeCacheStatus;
+import dev.layercache.api.v1alpha1.Savings;
+import dev.layercache.api.v1alpha1.WorkspaceState;
+import dev.layercache.api.v1alpha1.WorkspaceStatus;
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Derives a NodeCache's status from what the agent observed; the same input gives an equal status.
+ */
+final class NodeCacheStatusBuilder {
+  private NodeCacheStatusBuilder() {}
+
+  /** What the agent saw on its node in one sync. */
+  record Observation(
+      List<LayerStatus> layers,
+      List<WorkspaceStatus> workspaces,
+      DiskStatus disk,
+      SpaceReport space,
+      Optional<String> diskPressure) {}
+
+  static NodeCacheStatus build(
+      NodeCache nodeCache, Observation seen, String agentVersion, Instant now) {
+    NodeCacheStatus previous = nodeCache.getStatus();
+    NodeCacheStatus status = new NodeCacheStatus();
+    status.setObservedGeneration(nodeCache.getMetadata().getGeneration());
+    status.setAgentVersion(agentVersion);
+    status.setLastSyncTime(now.toString());
+    status.setLayers(seen.layers());
+    status.setWorkspaces(seen.workspaces());
+    status.setDisk(seen.disk());
+    status.setDiskUsage(
+        ByteSizes.binary(seen.disk().getUsedBytes())
+            + "/"
+            + ByteSizes.binary(seen.disk().getCapacityBytes()));
+    Savings savings = new Savings();
+    savings.setLogicalBytes(seen.space().logicalBytes());
+    savings.setPhysicalBytes(seen.space().physicalBytes());
+    savings.setSavedBytes(seen.space().savedBytes());
+    status.setSavings(savings);
+    status.setSaved(ByteSizes.binary(seen.space().savedBytes()));
+
+    long ready = seen.layers().stream().filter(l -> l.getState() == LayerState.Ready).count();
+    int wanted = seen.layers().size();
+    status.setReadyLayers(ready + "/" + wanted);
+    Optional<LayerStatus> failedLayer =
+        seen.layers().stream().filter(l -> l.getState() == LayerState.Failed).findFirst();
+    Optional<WorkspaceStatus> failedWorkspace =
+        seen.workspaces().stream().filter(w -> w.getState() == WorkspaceState.Failed).findFirst();
+    long mounted =
+        seen.workspaces().stream().filter(w -> w.getState() == WorkspaceState.Mounted).count();
+    long workspacesWanted = wantedWorkspaces(nodeCache);
+
+    Conditions conditions =
+        new Conditions(
+            previous == null ? null : previous.getConditions(),
+            nodeCache.getMetadata().getGeneration(),
+            now);
+    if (failedLayer.isPresent()) {
+      conditions.set(
+          NodeCacheStatus.READY,
+          false,
+          "LayerFailed",
+          "layer " + failedLayer.get().getDiffID() + ": " + failedLayer.get().getMessage());
+    } else if (failedWorkspace.isPresent()) {
+      conditions.set(
+          NodeCacheStatus.READY,
+          false,
+          "WorkspaceFailed",
+          "workspace "
+              + failedWorkspace.get().getUid()
+              + ": "
+              + failedWorkspace.get().getMessage());
+    } else if (ready < wanted || mounted < workspacesWanted) {
+      conditions.set(
+          NodeCacheStatus.READY,
+          false,
+          "Converging",
+          ready
+              + "/"
+              + wanted
+              + " layers ready, "
+              + mounted
+              + "/"
+              + workspacesWanted
+              + " workspaces mounted");
+    } else {
+      conditions.set(
+          NodeCacheStatus.READY,
+          true,
+          "Converged",
+          wanted + " layers ready, " + workspacesWanted + " workspaces mounted");
+    }
+    conditions.set(
+        NodeCacheStatus.DISK_PRESSURE,
+        seen.diskPressure().isPresent(),
+        seen.diskPressure().isPresent() ? "OverHighWatermark" : "UnderHighWatermark",
+        seen.diskPressure().orElse(status.getDiskUsage() + " in use"));
+    status.setConditions(conditions.build());
+    return status;
+  }
+
+  /** Two statuses that differ only in their heartbeat. */
+  static boolean sameApartFromHeartbeat(NodeCacheStatus a, NodeCacheStatus b) {
+    if (a == null || b == null) {
+      return a == b;
+    }
+    String heartbeat = b.getLastSyncTime();
+    b.setLastSyncTime(a.getLastSyncTime());
+    boolean same = Objects.equals(a, b);
+    b.setLastSyncTime(heartbeat);
+    return same;
+  }
+
+  private static long wantedWorkspaces(NodeCache nodeCache) {
+    return nodeCache.getSpec() == null || nodeCache.getSpec().getWorkspaces() == null
+        ? 0
+        : nodeCache.getSpec().getWorkspaces().size();
+  }
+
+  static List<LayerRef> layers(NodeCache nodeCache) {
+    return nodeCache.getSpec() == null || nodeCache.getSpec().getLayers() == null
+        ? List.of()
+        : nodeCache.getSpec().getLayers();
+  }
+}

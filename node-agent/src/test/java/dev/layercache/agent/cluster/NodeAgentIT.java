@@ -1,0 +1,379 @@
+package dev.layercache.agent.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.layercache.agent.kernel.KernelFeatures;
+import dev.layercache.agent.kernel.OverlayMounter;
+import dev.layercache.agent.kernel.RootRequired;
+import dev.layercache.agent.store.DiskBudget;
+import dev.layercache.agent.store.LayerStore;
+import dev.layercache.agent.workspace.WorkspaceManager;
+import dev.layercache.api.v1alpha1.Layer;
+import dev.layercache.api.v1alpha1.LayerRef;
+import dev.layercache.api.v1alpha1.LayerSource;
+import dev.layercache.api.v1alpha1.LayerState;
+import dev.layercache.api.v1alpha1.LayerStatus;
+import dev.layercache.api.v1alpha1.NodeCache;
+import dev.layercache.api.v1alpha1.NodeCacheSpec;
+import dev.layercache.api.v1alpha1.NodeCacheStatus;
+import dev.layercache.api.v1alpha1.ResolvedImage;
+import dev.layercache.api.v1alpha1.SecretRef;
+import dev.layercache.api.v1alpha1.WorkspaceRef;
+import dev.layercache.api.v1alpha1.WorkspaceState;
+import dev.layercache.api.v1alpha1.WorkspaceStatus;
+import dev.layercache.oci.Compression;
+import dev.layercache.oci.CredentialStore;
+import dev.layercache.oci.HttpRegistryClient;
+import dev.layercache.oci.ImageReference;
+import dev.layercache.oci.testing.ImageBuilder;
+import dev.layercache.oci.testing.RegistryExtension;
+import dev.layercache.oci.testing.TarBuilder;
+import dev.layercache.oci.testing.TestImage;
+import dev.layercache.oci.testing.TestImages;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The real agent against fabric8's CRUD mock API server (with the generated CRDs), the real
+ * registry and real overlay mounts: it converges its NodeCache's spec and reports in its status.
+ */
+class NodeAgentIT {
+  static final java.util.logging.Logger MOCK_LOG =
+      java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
+
+  static {
+    MOCK_LOG.setLevel(java.util.logging.Level.WARNING);
+  }
+
+  @RegisterExtension
+  static RegistryExtension registry = RegistryExtension.withBasicAuth("puller", "pa55");
+
+  static final String NODE = "worker-1";
+
+  @TempDir Path root;
+  KubernetesMockServer server;
+  KubernetesClient kube;
+  LayerStore store;
+  NodeAgent agent;
+  AgentServer http;
+  PrometheusMeterRegistry metrics;
+
+  @BeforeEach
+  void startApiServer() throws Exception {
+    RootRequired.assumeOverlayfs();
+    server =
+        new KubernetesMockServer(
+            new Context(),
+            new MockWebServer(),
+            new HashMap<>(),
+            new KubernetesCrudDispatcher(),
+            false);
+    server.init();
+    kube = server.createClient();
+    for (String plural : List.of("layercaches", "overlayworkspaces", "nodecaches")) {
+      String resource = "META-INF/fabric8/" + plural + ".layercache.dev-v1.yml";
+      try (InputStream in = getClass().getClassLoader().getResourceAsStream(resource)) {
+        kube.apiextensions().v1().customResourceDefinitions().load(in).create();
+      }
+    }
+    String auth =
+        Base64.getEncoder().encodeToString("puller:pa55".getBytes(StandardCharsets.UTF_8));
+    String dockerConfig = "{\"auths\":{\"" + registry.host() + "\":{\"auth\":\"" + auth + "\"}}}";
+    kube.resource(
+            new SecretBuilder()
+                .withMetadata(
+                    new ObjectMetaBuilder()
+                        .withName("regcred")
+                        .withNamespace("layercache-system")
+                        .build())
+                .withType("kubernetes.io/dockerconfigjson")
+                .addToData(
+                    ".dockerconfigjson",
+                    Base64.getEncoder()
+                        .encodeToString(dockerConfig.getBytes(StandardCharsets.UTF_8)))
+                .build())
+        .create();
+    store = LayerStore.open(root);
+    startAgent();
+  }
+
+  void startAgent() throws Exception {
+    KernelFeatures kernel = KernelFeatures.get();
+    metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    metrics.config().commonTags("node", NODE);
+    agent =
+        new NodeAgent(
+            kube,
+            NODE,
+            store,
+            new WorkspaceManager(
+                store,
+                new OverlayMounter(kernel, store.layout().links()),
+                kernel,
+                Clock.systemUTC()),
+            // No credentials of its own: only what the pull secret gives.
+            new RegistryClients(
+                kube,
+                credentials ->
+                    new HttpRegistryClient(
+                        registry
+                            .configBuilder()
+                            .credentials(CredentialStore.empty().with(credentials))
+                            .build())),
+            DiskBudget.defaults(),
+            new AgentMetrics(metrics),
+            Clock.systemUTC(),
+            "test",
+            Duration.ofMillis(100),
+            Duration.ofSeconds(1));
+    http = new AgentServer(0, metrics, agent::healthy);
+    agent.start();
+  }
+
+  void stopAgent() {
+    agent.close();
+    http.close();
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    if (agent != null) {
+      stopAgent();
+      // Leave no mount behind: remove every workspace the agent made.
+      KernelFeatures kernel = KernelFeatures.get();
+      WorkspaceManager manager =
+          new WorkspaceManager(
+              store, new OverlayMounter(kernel, store.layout().links()), kernel, Clock.systemUTC());
+      for (var ws : manager.list()) {
+        manager.remove(ws.record().name(), false, true);
+      }
+      store.close();
+    }
+    if (kube != null) {
+      kube.close();
+      server.destroy();
+    }
+  }
+
+  static TestImage image() {
+    return ImageBuilder.oci(TestImages.AMD64)
+        .layer(
+            new TarBuilder().file("etc/os-release", "ID=agent\n").file("etc/old", "old"),
+            Compression.GZIP)
+        .layer(new TarBuilder().file("app/run", "run").whiteout("etc/old"), Compression.ZSTD)
+        .build();
+  }
+
+  NodeCache nodeCache(TestImage image, ImageReference ref, List<WorkspaceRef> workspaces) {
+    NodeCacheSpec spec = new NodeCacheSpec();
+    ResolvedImage resolved = new ResolvedImage();
+    resolved.setImage(ref.toString());
+    resolved.setDigest(image.digest().toString());
+    resolved.setPlatform("linux/amd64");
+    resolved.setLayers(
+        image.layers().stream()
+            .map(
+                l -> {
+                  Layer layer = new Layer();
+                  layer.setDigest(l.descriptor().digest().toString());
+                  layer.setDiffID(l.diffId().toString());
+                  layer.setSize(l.descriptor().size());
+                  layer.setMediaType(l.descriptor().mediaType());
+                  return layer;
+                })
+            .toList());
+    spec.setImages(List.of(resolved));
+    spec.setLayers(
+        image.layers().stream()
+            .map(
+                l -> {
+                  LayerRef layer = new LayerRef();
+                  layer.setDigest(l.descriptor().digest().toString());
+                  layer.setDiffID(l.diffId().toString());
+                  layer.setSize(l.descriptor().size());
+                  layer.setMediaType(l.descriptor().mediaType());
+                  layer.setPinned(true);
+                  LayerSource source = new LayerSource();
+                  source.setRegistry(ref.registry());
+                  source.setRepository(ref.repository());
+                  SecretRef secret = new SecretRef();
+                  secret.setName("regcred");
+                  secret.setNamespace("layercache-system");
+                  source.setPullSecrets(List.of(secret));
+                  layer.setSources(List.of(source));
+                  return layer;
+                })
+            .toList());
+    spec.setWorkspaces(workspaces);
+    NodeCache nc = new NodeCache();
+    nc.setMetadata(new ObjectMetaBuilder().withName(NODE).build());
+    nc.setSpec(spec);
+    return nc;
+  }
+
+  static WorkspaceRef workspace(String uid, TestImage image) {
+    WorkspaceRef ws = new WorkspaceRef();
+    ws.setUid(uid);
+    ws.setNamespace("team");
+    ws.setName("scratch");
+    ws.setLowers(image.diffIds().stream().map(Object::toString).toList());
+    return ws;
+  }
+
+  NodeCacheStatus status() {
+    NodeCache nc = kube.resources(NodeCache.class).withName(NODE).get();
+    return nc == null ? null : nc.getStatus();
+  }
+
+  @Test
+  void warmsTheLayersMountsTheWorkspaceAndReportsSavings() throws Exception {
+    TestImage image = image();
+    ImageReference ref = registry.reference("team/app:1");
+    image.push(registry.client(), ref);
+    String uid = "0b5a2c1e-6f7d-4d7a-9c55-1d2e3f4a5b6c";
+    kube.resource(nodeCache(image, ref, List.of(workspace(uid, image)))).create();
+
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () ->
+                status() != null
+                    && "2/2".equals(status().getReadyLayers())
+                    && status().getWorkspaces() != null
+                    && status().getWorkspaces().stream()
+                        .anyMatch(w -> w.getState() == WorkspaceState.Mounted));
+    NodeCacheStatus status = status();
+    assertThat(status.getLayers()).extracting(LayerStatus::getState).containsOnly(LayerState.Ready);
+    WorkspaceStatus ws = status.getWorkspaces().get(0);
+    Path merged = Path.of(ws.getMergedPath());
+    assertThat(Files.readString(merged.resolve("etc/os-release"))).isEqualTo("ID=agent\n");
+    assertThat(merged.resolve("app/run")).exists();
+    assertThat(merged.resolve("etc/old")).doesNotExist();
+    Files.writeString(merged.resolve("scratch.txt"), "written by a user");
+    assertThat(Path.of(ws.getUpperPath()).resolve("scratch.txt")).exists();
+
+    // One image (its layers once) plus one workspace over the same layers.
+    long layerBytes = status.getDisk().getLayerBytes();
+    assertThat(layerBytes).isEqualTo("ID=agent\n".length() + "old".length() + "run".length());
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .untilAsserted(
+            () -> {
+              NodeCacheStatus now = status();
+              long upper = now.getDisk().getUpperBytes();
+              assertThat(upper).isEqualTo("written by a user".length());
+              assertThat(now.getSavings().getLogicalBytes()).isEqualTo(2 * layerBytes + upper);
+              assertThat(now.getSavings().getPhysicalBytes()).isEqualTo(layerBytes + upper);
+              assertThat(now.getSavings().getSavedBytes()).isEqualTo(layerBytes);
+            });
+    assertThat(status.getConditions())
+        .anySatisfy(
+            c -> {
+              assertThat(c.getType()).isEqualTo("Ready");
+              assertThat(c.getStatus()).isEqualTo("True");
+            });
+    assertThat(store.pins()).singleElement().satisfies(p -> assertThat(p.diffIds()).hasSize(2));
+    assertThat(store.image(ref.toString())).isPresent();
+
+    HttpClient http = HttpClient.newHttpClient();
+    HttpResponse<String> health =
+        http.send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + this.http.port() + "/healthz"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(health.statusCode()).isEqualTo(200);
+    String scrape =
+        http.send(
+                HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + this.http.port() + "/metrics"))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString())
+            .body();
+    assertThat(scrape)
+        .contains("layercache_saved_bytes{node=\"worker-1\"} " + layerBytes)
+        .contains("layercache_layers_cached{node=\"worker-1\"} 2")
+        .contains("layercache_pulled_bytes_total{node=\"worker-1\"}");
+
+    // The operator drops the workspace from the spec: the agent unmounts it and says so.
+    kube.resources(NodeCache.class)
+        .withName(NODE)
+        .edit(
+            nc -> {
+              nc.getSpec().setWorkspaces(List.of());
+              return nc;
+            });
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () ->
+                status().getWorkspaces().stream()
+                    .anyMatch(
+                        w -> uid.equals(w.getUid()) && w.getState() == WorkspaceState.Removed));
+    assertThat(Files.readString(Path.of("/proc/self/mountinfo"))).doesNotContain(merged.toString());
+    assertThat(Path.of(ws.getUpperPath())).doesNotExist();
+  }
+
+  @Test
+  void anAgentRestartedMidPullConverges() throws Exception {
+    TestImage image = image();
+    ImageReference ref = registry.reference("team/restart:1");
+    image.push(registry.client(), ref);
+    stopAgent(); // the first agent never sees the spec
+    kube.resource(nodeCache(image, ref, List.of())).create();
+    startAgent();
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> status() != null && "2/2".equals(status().getReadyLayers()));
+    assertThat(agent.healthy()).isTrue();
+  }
+
+  @Test
+  void anUnreachableLayerIsReportedFailedWithTheRegistrysReason() throws Exception {
+    TestImage image = image(); // never pushed
+    ImageReference ref = registry.reference("team/missing:1");
+    kube.resource(nodeCache(image, ref, List.of())).create();
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () ->
+                status() != null
+                    && status().getLayers().stream()
+                        .allMatch(l -> l.getState() == LayerState.Failed));
+    Optional<LayerStatus> failed = status().getLayers().stream().findFirst();
+    assertThat(failed.get().getMessage()).contains("team/missing").contains("BLOB_UNKNOWN");
+    assertThat(status().getConditions())
+        .anySatisfy(
+            c -> {
+              assertThat(c.getType()).isEqualTo("Ready");
+              assertThat(c.getStatus()).isEqualTo("False");
+              assertThat(c.getReason()).isEqualTo("LayerFailed");
+            });
+  }
+}
