@@ -18,6 +18,7 @@ import picocli.CommandLine.Option;
       PullCommand.class,
       ImagesCommand.class,
       LayersCommand.class,
+      AgentCommand.class,
       MountCommand.class,
       UmountCommand.class,
       LsCommand.class,
