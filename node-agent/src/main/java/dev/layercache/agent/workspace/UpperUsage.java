@@ -1,6 +1,7 @@
 package dev.layercache.agent.workspace;
 
 import java.io.IOException;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -37,8 +38,8 @@ public final class UpperUsage {
 
           @Override
           public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
-            if (e instanceof NoSuchFileException) {
-              return FileVisitResult.CONTINUE;
+            if (e instanceof NoSuchFileException || e instanceof AccessDeniedException) {
+              return FileVisitResult.CONTINUE; // gone meanwhile, or not ours to read (df as non-root)
             }
             throw e;
           }
