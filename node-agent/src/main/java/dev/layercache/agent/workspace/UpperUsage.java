@@ -39,7 +39,8 @@ public final class UpperUsage {
           @Override
           public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
             if (e instanceof NoSuchFileException || e instanceof AccessDeniedException) {
-              return FileVisitResult.CONTINUE; // gone meanwhile, or not ours to read (df as non-root)
+              return FileVisitResult
+                  .CONTINUE; // gone meanwhile, or not ours to read (df as non-root)
             }
             throw e;
           }
