@@ -67,6 +67,7 @@ public final class LayercacheOperator implements AutoCloseable {
             cache,
             new WorkspacePlacer(cache, manifests, secrets),
             nodeCaches,
+            events,
             clock,
             config.initialBackoff(),
             config.maxBackoff()));

@@ -203,16 +203,19 @@ final class NodeCacheSync {
   }
 
   /**
-   * A JSON merge patch of the spec alone: lists are replaced whole, the agent's status is
-   * untouched.
+   * A JSON Patch (RFC 6902) that replaces the spec whole and leaves the agent's status alone. Not a
+   * merge patch: the CRUD mock appends arrays on merge patches where a server replaces them.
    */
   private void patch(String name, NodeCacheSpec spec) {
-    String json = client.getKubernetesSerialization().asJson(Map.of("spec", spec));
+    String json =
+        client
+            .getKubernetesSerialization()
+            .asJson(List.of(Map.of("op", "add", "path", "/spec", "value", spec)));
     remember(
         client
             .resources(NodeCache.class)
             .withName(name)
-            .patch(PatchContext.of(PatchType.JSON_MERGE), json));
+            .patch(PatchContext.of(PatchType.JSON), json));
   }
 
   private void remember(NodeCache nodeCache) {

@@ -38,6 +38,7 @@ public final class OverlayWorkspaceReconciler
   private final ClusterCache cache;
   private final WorkspacePlacer placer;
   private final NodeCacheSync nodeCaches;
+  private final EventRecorder events;
   private final Clock clock;
   private final Duration initialBackoff;
   private final Duration maxBackoff;
@@ -47,6 +48,7 @@ public final class OverlayWorkspaceReconciler
       ClusterCache cache,
       WorkspacePlacer placer,
       NodeCacheSync nodeCaches,
+      EventRecorder events,
       Clock clock,
       Duration initialBackoff,
       Duration maxBackoff) {
@@ -54,6 +56,7 @@ public final class OverlayWorkspaceReconciler
     this.cache = cache;
     this.placer = placer;
     this.nodeCaches = nodeCaches;
+    this.events = events;
     this.clock = clock;
     this.initialBackoff = initialBackoff;
     this.maxBackoff = maxBackoff;
@@ -75,10 +78,22 @@ public final class OverlayWorkspaceReconciler
           Optional.empty());
     }
     Optional<WorkspacePlacement> placement = nodeCaches.placement(uid(workspace));
+    Optional<String> lostNode = placedOn(workspace).filter(n -> cache.node(n).isEmpty());
+    if (placement.isEmpty() && lostNode.isPresent()) {
+      // Its upper layer went with the node: report it, never re-place it with an empty one.
+      return record(
+          workspace,
+          OverlayWorkspaceStatusBuilder.lost(workspace, nodeGoneMessage(lostNode.get()), now),
+          Optional.empty());
+    }
     if (placement.isEmpty()) {
       try {
         placement = Optional.of(placer.place(workspace));
         nodeCaches.place(placement.get());
+        events.emit(
+            workspace,
+            EventRecorder.Notice.normal(
+                "Scheduled", "scheduled on node " + placement.get().node()));
       } catch (ReconcileProblem problem) {
         OverlayWorkspaceStatus status =
             OverlayWorkspaceStatusBuilder.unscheduled(
@@ -104,19 +119,22 @@ public final class OverlayWorkspaceReconciler
         nodeCaches
             .placement(uid(workspace))
             .map(WorkspacePlacement::node)
-            .orElse(workspace.getStatus() == null ? null : workspace.getStatus().getNodeName());
+            .or(() -> placedOn(workspace))
+            .orElse(null);
     if (node == null) {
       return DeleteControl.defaultDelete();
     }
     long generation = nodeCaches.release(uid(workspace), node);
     if (cache.node(node).isEmpty()) {
+      String message =
+          "node " + node + " no longer exists; released without waiting for an unmount";
       patchStatus(
           workspace,
           OverlayWorkspaceStatusBuilder.terminating(
-              workspace,
-              OverlayWorkspaceStatusBuilder.NODE_GONE,
-              "node " + node + " no longer exists; released without waiting for an unmount",
-              now));
+              workspace, OverlayWorkspaceStatusBuilder.NODE_GONE, message, now));
+      events.emit(
+          workspace,
+          EventRecorder.Notice.warning(OverlayWorkspaceStatusBuilder.NODE_GONE, message));
       return DeleteControl.defaultDelete();
     }
     NodeCacheView view = NodeCacheView.of(cache.nodeCache(node).orElse(new NodeCache()));
@@ -205,6 +223,14 @@ public final class OverlayWorkspaceReconciler
                 return w;
               });
     }
+  }
+
+  private static Optional<String> placedOn(OverlayWorkspace workspace) {
+    return Optional.ofNullable(workspace.getStatus()).map(OverlayWorkspaceStatus::getNodeName);
+  }
+
+  private static String nodeGoneMessage(String node) {
+    return "node " + node + " no longer exists";
   }
 
   private static String uid(OverlayWorkspace workspace) {

@@ -110,10 +110,24 @@ final class OverlayWorkspaceStatusBuilder {
   /** Being deleted: the previous status with phase Terminating and Ready saying why. */
   static OverlayWorkspaceStatus terminating(
       OverlayWorkspace workspace, String reason, String message, Instant now) {
+    return carriedOver(workspace, WorkspacePhase.Terminating, reason, message, now);
+  }
+
+  /** Its node is gone, and its mount and upper layer with it. */
+  static OverlayWorkspaceStatus lost(OverlayWorkspace workspace, String message, Instant now) {
+    return carriedOver(workspace, WorkspacePhase.Failed, NODE_GONE, message, now);
+  }
+
+  private static OverlayWorkspaceStatus carriedOver(
+      OverlayWorkspace workspace,
+      WorkspacePhase phase,
+      String reason,
+      String message,
+      Instant now) {
     OverlayWorkspaceStatus before = previous(workspace);
     OverlayWorkspaceStatus status = new OverlayWorkspaceStatus();
     status.setObservedGeneration(workspace.getMetadata().getGeneration());
-    status.setPhase(WorkspacePhase.Terminating);
+    status.setPhase(phase);
     status.setNodeName(before.getNodeName());
     status.setImageDigest(before.getImageDigest());
     status.setMergedPath(before.getMergedPath());

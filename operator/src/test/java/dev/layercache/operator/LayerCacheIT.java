@@ -8,9 +8,13 @@ import dev.layercache.api.v1alpha1.LayerCacheSpec;
 import dev.layercache.api.v1alpha1.LayerCacheStatus;
 import dev.layercache.api.v1alpha1.LayerRef;
 import dev.layercache.api.v1alpha1.NodeCache;
+import dev.layercache.oci.Compression;
 import dev.layercache.oci.ImageReference;
+import dev.layercache.oci.testing.FaultyProxy;
+import dev.layercache.oci.testing.ImageBuilder;
 import dev.layercache.oci.testing.ImageFormat;
 import dev.layercache.oci.testing.RegistryExtension;
+import dev.layercache.oci.testing.TarBuilder;
 import dev.layercache.oci.testing.TestImage;
 import dev.layercache.oci.testing.TestImages;
 import io.fabric8.kubernetes.api.model.Condition;
@@ -19,6 +23,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
+import org.awaitility.core.ConditionFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -29,6 +34,11 @@ class LayerCacheIT {
   @RegisterExtension static final RegistryExtension REGISTRY = RegistryExtension.anonymous();
 
   private static final Duration WAIT = Duration.ofSeconds(30);
+
+  /** Polls until the assertion holds; reads may see objects not yet reconciled. */
+  private static ConditionFactory eventually() {
+    return await().atMost(WAIT).ignoreExceptions();
+  }
 
   private SimulatedCluster cluster;
 
@@ -58,7 +68,7 @@ class LayerCacheIT {
               new LabelSelectorBuilder().addToMatchLabels("pool", "build").build());
         });
 
-    await().atMost(WAIT).untilAsserted(() -> assertThat(readyNodes("warm")).isEqualTo("2/2"));
+    eventually().untilAsserted(() -> assertThat(readyNodes("warm")).isEqualTo("2/2"));
     LayerCacheStatus status = cluster.layerCache("warm").getStatus();
     assertThat(condition(status, LayerCacheStatus.READY).getStatus()).isEqualTo("True");
     assertThat(condition(status, LayerCacheStatus.RESOLVED).getStatus()).isEqualTo("True");
@@ -83,7 +93,7 @@ class LayerCacheIT {
     assertThat(cluster.nodeCache("node-a").getStatus().getSavings().getLogicalBytes()).isPositive();
 
     cluster.label("node-c", "pool", "build");
-    await().atMost(WAIT).untilAsserted(() -> assertThat(readyNodes("warm")).isEqualTo("3/3"));
+    eventually().untilAsserted(() -> assertThat(readyNodes("warm")).isEqualTo("3/3"));
 
     NodeCache doomed = cluster.nodeCache("node-b");
     assertThat(doomed.getMetadata().getOwnerReferences())
@@ -97,9 +107,185 @@ class LayerCacheIT {
                       cluster.client.nodes().withName("node-b").get().getMetadata().getUid());
             });
     cluster.deleteNode("node-b");
-    await().atMost(WAIT).untilAsserted(() -> assertThat(readyNodes("warm")).isEqualTo("2/2"));
+    eventually().untilAsserted(() -> assertThat(readyNodes("warm")).isEqualTo("2/2"));
     assertThat(cluster.events())
         .anySatisfy(e -> assertThat(e.getReason()).isEqualTo("AllNodesReady"));
+  }
+
+  @Test
+  void maxConcurrentNodesOneNeverLetsTwoNodesPullAtOnce() throws Exception {
+    String image = push("team/wave:1", TestImages.sample(ImageFormat.OCI, TestImages.AMD64));
+    for (String node : List.of("node-a", "node-b", "node-c")) {
+      cluster.addNode(node, Map.of());
+    }
+    cluster.startOperator(REGISTRY);
+
+    create(
+        "wave",
+        spec -> {
+          spec.setImages(List.of(image));
+          spec.setMaxConcurrentNodes(1);
+        });
+
+    eventually().untilAsserted(() -> assertThat(readyNodes("wave")).isEqualTo("3/3"));
+    assertThat(cluster.pulls.starts()).containsExactlyInAnyOrder("node-a", "node-b", "node-c");
+    assertThat(cluster.pulls.maxConcurrent()).isEqualTo(1);
+  }
+
+  @Test
+  void aMovedTagRollsOutAndTheOldPinsGo() throws Exception {
+    TestImage first = TestImages.sample(ImageFormat.OCI, TestImages.AMD64);
+    String image = push("team/moving:latest", first);
+    cluster.addNode("node-a", Map.of());
+    cluster.addNode("node-b", Map.of());
+    cluster.startOperator(REGISTRY);
+
+    create(
+        "moving",
+        spec -> {
+          spec.setImages(List.of(image));
+          spec.setRefreshInterval("1s");
+        });
+    eventually().untilAsserted(() -> assertThat(readyNodes("moving")).isEqualTo("2/2"));
+    String firstDigest = cluster.layerCache("moving").getStatus().getResolved().get(0).getDigest();
+
+    TestImage second =
+        ImageBuilder.oci(TestImages.AMD64)
+            .layer(TestImages.baseLayer(TestImages.AMD64), Compression.GZIP)
+            .layer(new TarBuilder().file("app/version", "2\n"), Compression.GZIP)
+            .build();
+    push("team/moving:latest", second);
+    String newTop = second.diffIds().get(1).toString();
+    String oldTop = first.diffIds().get(2).toString();
+
+    eventually()
+        .untilAsserted(
+            () -> {
+              LayerCacheStatus status = cluster.layerCache("moving").getStatus();
+              assertThat(status.getResolved().get(0).getDigest()).isNotEqualTo(firstDigest);
+              assertThat(status.getReadyNodes()).isEqualTo("2/2");
+              for (String node : List.of("node-a", "node-b")) {
+                assertThat(pinned(node))
+                    .extracting(LayerRef::getDiffID)
+                    .contains(newTop)
+                    .doesNotContain(oldTop);
+              }
+            });
+    assertThat(cluster.events()).anySatisfy(e -> assertThat(e.getReason()).isEqualTo("TagMoved"));
+  }
+
+  @Test
+  void aRegistryOutageDegradesWithTheRegistrysMessageAndRecovers() throws Exception {
+    String image = push("team/outage:1", TestImages.sample(ImageFormat.OCI, TestImages.AMD64));
+    try (FaultyProxy proxy = FaultyProxy.start(REGISTRY.url())) {
+      String viaProxy = proxy.reference(ImageReference.parse(image)).toString();
+      cluster.addNode("node-a", Map.of());
+      cluster.startOperator(REGISTRY);
+      create(
+          "outage",
+          spec -> {
+            spec.setImages(List.of(viaProxy));
+            spec.setRefreshInterval("1s");
+          });
+      eventually().untilAsserted(() -> assertThat(readyNodes("outage")).isEqualTo("1/1"));
+
+      proxy.failAlways(503);
+      eventually()
+          .untilAsserted(
+              () -> {
+                LayerCacheStatus status = cluster.layerCache("outage").getStatus();
+                Condition degraded = condition(status, LayerCacheStatus.DEGRADED);
+                assertThat(degraded.getStatus()).isEqualTo("True");
+                assertThat(degraded.getReason()).isEqualTo("RegistryUnavailable");
+                assertThat(degraded.getMessage()).contains(viaProxy).contains("503");
+                assertThat(condition(status, LayerCacheStatus.RESOLVED).getStatus())
+                    .isEqualTo("False");
+                // The layers already on the nodes stay pinned and warm.
+                assertThat(status.getReadyNodes()).isEqualTo("1/1");
+              });
+
+      proxy.reset();
+      eventually()
+          .untilAsserted(
+              () -> {
+                LayerCacheStatus status = cluster.layerCache("outage").getStatus();
+                assertThat(condition(status, LayerCacheStatus.DEGRADED).getStatus())
+                    .isEqualTo("False");
+                assertThat(condition(status, LayerCacheStatus.RESOLVED).getStatus())
+                    .isEqualTo("True");
+              });
+    }
+  }
+
+  @Test
+  void invalidAndUnresolvableSpecsGetAConditionNamingTheCause() throws Exception {
+    cluster.addNode("node-a", Map.of());
+    cluster.startOperator(REGISTRY);
+
+    create("invalid", spec -> spec.setImages(List.of("docker.io/Library/python:3.12")));
+    create("unknown-tag", spec -> spec.setImages(List.of(REGISTRY.host() + "/team/none:404")));
+
+    eventually()
+        .untilAsserted(
+            () -> {
+              Condition resolved =
+                  condition(cluster.layerCache("invalid").getStatus(), LayerCacheStatus.RESOLVED);
+              assertThat(resolved.getStatus()).isEqualTo("False");
+              assertThat(resolved.getReason()).isEqualTo("InvalidSpec");
+              assertThat(resolved.getMessage())
+                  .contains("spec.images[0]")
+                  .contains("repository must be lowercase");
+            });
+    eventually()
+        .untilAsserted(
+            () -> {
+              LayerCacheStatus status = cluster.layerCache("unknown-tag").getStatus();
+              Condition resolved = condition(status, LayerCacheStatus.RESOLVED);
+              assertThat(resolved.getReason()).isEqualTo("ImageNotFound");
+              assertThat(resolved.getMessage())
+                  .contains("team/none:404")
+                  .contains("MANIFEST_UNKNOWN");
+              assertThat(condition(status, LayerCacheStatus.DEGRADED).getStatus())
+                  .isEqualTo("True");
+            });
+    // No crash loop: the operator keeps serving others.
+    String image = push("team/fine:1", TestImages.sample(ImageFormat.OCI, TestImages.AMD64));
+    create("fine", spec -> spec.setImages(List.of(image)));
+    eventually().untilAsserted(() -> assertThat(readyNodes("fine")).isEqualTo("1/1"));
+    assertThat(cluster.events())
+        .anySatisfy(e -> assertThat(e.getReason()).isEqualTo("InvalidSpec"));
+  }
+
+  @Test
+  void aFailedLayerIsReportedWithNodeDigestAndMessage() throws Exception {
+    TestImage sample = TestImages.sample(ImageFormat.OCI, TestImages.AMD64);
+    String image = push("team/broken:1", sample);
+    cluster.addNode("node-a", Map.of());
+    cluster.addNode("node-b", Map.of());
+    cluster.agent("node-b").fail(sample.diffIds().get(0).toString());
+    cluster.startOperator(REGISTRY);
+
+    create("broken", spec -> spec.setImages(List.of(image)));
+
+    eventually()
+        .untilAsserted(
+            () -> {
+              LayerCacheStatus status = cluster.layerCache("broken").getStatus();
+              assertThat(status.getNodes().getFailed()).isEqualTo(1);
+              assertThat(status.getReadyNodes()).isEqualTo("1/2");
+              assertThat(status.getFailures())
+                  .singleElement()
+                  .satisfies(
+                      f -> {
+                        assertThat(f.getNode()).isEqualTo("node-b");
+                        assertThat(f.getDigest()).isEqualTo(sample.diffIds().get(0).toString());
+                        assertThat(f.getReason()).isEqualTo("LayerFailed");
+                        assertThat(f.getMessage()).contains("simulated failure");
+                      });
+              assertThat(condition(status, LayerCacheStatus.DEGRADED).getReason())
+                  .isEqualTo("NodesFailed");
+            });
+    assertThat(cluster.events()).anySatisfy(e -> assertThat(e.getReason()).isEqualTo("NodeFailed"));
   }
 
   private String push(String repositoryAndTag, TestImage image) throws Exception {
