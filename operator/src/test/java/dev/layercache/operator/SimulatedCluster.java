@@ -13,7 +13,8 @@ import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Clock;
@@ -42,7 +43,7 @@ final class SimulatedCluster implements AutoCloseable {
 
   final KubernetesClient client;
   final PullLog pulls = new PullLog();
-  final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+  final PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final KubernetesMockServer server;
   private final Map<String, FakeAgent> agents = new HashMap<>();
   private LayercacheOperator operator;
@@ -111,6 +112,10 @@ final class SimulatedCluster implements AutoCloseable {
   void deleteNode(String name) {
     agents.remove(name).close();
     client.nodes().withName(name).delete();
+  }
+
+  LayercacheOperator operator() {
+    return operator;
   }
 
   FakeAgent agent(String node) {
