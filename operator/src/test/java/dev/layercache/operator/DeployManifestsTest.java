@@ -1,0 +1,168 @@
+package dev.layercache.operator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Reads deploy/ as kustomize would (every kustomization's resources exist and parse) and checks
+ * what a user would: images, ports, probes, the store's host path and mount propagation.
+ */
+class DeployManifestsTest {
+  private static final Path ROOT =
+      Path.of(System.getenv().getOrDefault("LAYERCACHE_REPO_ROOT", ".."))
+          .toAbsolutePath()
+          .normalize();
+  private static final Path DEPLOY = ROOT.resolve("deploy");
+  private static final ObjectMapper YAML = new YAMLMapper();
+
+  @Test
+  void everyKustomizationResourceExistsAndParses() throws IOException {
+    List<JsonNode> objects = render(DEPLOY);
+    assertThat(objects)
+        .extracting(o -> o.path("kind").asText())
+        .contains(
+            "Namespace", "CustomResourceDefinition", "Deployment", "DaemonSet", "ClusterRole");
+    assertThat(render(DEPLOY.resolve("monitoring")))
+        .extracting(o -> o.path("kind").asText())
+        .containsExactly("ServiceMonitor");
+  }
+
+  @Test
+  void kubectlKustomizeRendersIt() throws Exception {
+    Path kubectl =
+        Stream.of(System.getenv().getOrDefault("PATH", "").split(":"))
+            .map(d -> Path.of(d, "kubectl"))
+            .filter(Files::isExecutable)
+            .findFirst()
+            .orElse(null);
+    Assumptions.assumeTrue(kubectl != null, "kubectl is not installed");
+    Process process =
+        new ProcessBuilder(kubectl.toString(), "kustomize", DEPLOY.toString())
+            .redirectErrorStream(true)
+            .start();
+    String output = new String(process.getInputStream().readAllBytes());
+    assertThat(process.waitFor()).as(output).isZero();
+    assertThat(output).contains("kind: DaemonSet").contains("namespace: layercache-system");
+  }
+
+  @Test
+  void theCrdsAreTheGeneratedOnes() throws IOException {
+    try (Stream<Path> generated = Files.list(ROOT.resolve("crds"))) {
+      for (Path crd : generated.filter(p -> p.toString().endsWith(".yaml")).toList()) {
+        assertThat(DEPLOY.resolve("crds").resolve(crd.getFileName()))
+            .as(
+                "deploy/crds/%s is a copy of crds/%s; copy it again",
+                crd.getFileName(), crd.getFileName())
+            .hasSameTextualContentAs(crd);
+      }
+    }
+  }
+
+  @Test
+  void theOperatorIsProbedOnHealthzAndElectsALeader() throws IOException {
+    JsonNode deployment = only(render(DEPLOY), "Deployment");
+    JsonNode container = deployment.at("/spec/template/spec/containers/0");
+    assertThat(container.path("image").asText()).startsWith("layercache/operator");
+    assertThat(container.at("/ports/0/containerPort").asInt()).isEqualTo(8080);
+    assertThat(container.at("/readinessProbe/httpGet/path").asText()).isEqualTo("/healthz");
+    assertThat(container.at("/livenessProbe/httpGet/path").asText()).isEqualTo("/healthz");
+    assertThat(env(container, "LAYERCACHE_LEADER_ELECTION")).isEqualTo("true");
+    assertThat(env(container, "LAYERCACHE_METRICS_PORT")).isEqualTo("8080");
+    assertThat(deployment.at("/spec/replicas").asInt()).isGreaterThan(1);
+  }
+
+  @Test
+  void theAgentRunsPrivilegedOnEveryNodeWithABidirectionalStore() throws IOException {
+    JsonNode daemonSet = only(render(DEPLOY), "DaemonSet");
+    JsonNode pod = daemonSet.at("/spec/template/spec");
+    JsonNode container = pod.at("/containers/0");
+    assertThat(container.path("image").asText()).startsWith("layercache/node-agent");
+    assertThat(container.at("/securityContext/privileged").asBoolean()).isTrue();
+    assertThat(container.at("/volumeMounts/0/mountPath").asText()).isEqualTo("/var/lib/layercache");
+    assertThat(container.at("/volumeMounts/0/mountPropagation").asText())
+        .isEqualTo("Bidirectional");
+    assertThat(pod.at("/volumes/0/hostPath/path").asText()).isEqualTo("/var/lib/layercache");
+    assertThat(container.at("/env/0/name").asText()).isEqualTo("NODE_NAME");
+    assertThat(container.at("/env/0/valueFrom/fieldRef/fieldPath").asText())
+        .isEqualTo("spec.nodeName");
+    assertThat(pod.at("/tolerations/0/operator").asText()).isEqualTo("Exists");
+    assertThat(container.at("/ports/0/name").asText()).isEqualTo("metrics");
+    assertThat(container.at("/readinessProbe/httpGet/path").asText()).isEqualTo("/healthz");
+  }
+
+  @Test
+  void theAgentMayOnlyReadNodeCachesAndWriteTheirStatus() throws IOException {
+    JsonNode role =
+        render(DEPLOY).stream()
+            .filter(o -> o.path("metadata").path("name").asText().equals("layercache-agent"))
+            .filter(o -> o.path("kind").asText().equals("ClusterRole"))
+            .findFirst()
+            .orElseThrow();
+    List<String> grants = new ArrayList<>();
+    role.path("rules")
+        .forEach(
+            rule ->
+                rule.path("resources")
+                    .forEach(
+                        r ->
+                            rule.path("verbs")
+                                .forEach(v -> grants.add(r.asText() + ":" + v.asText()))));
+    assertThat(grants)
+        .containsExactlyInAnyOrder(
+            "nodecaches:get",
+            "nodecaches:list",
+            "nodecaches:watch",
+            "nodecaches/status:get",
+            "nodecaches/status:patch",
+            "nodecaches/status:update");
+  }
+
+  private static String env(JsonNode container, String name) {
+    for (JsonNode e : container.path("env")) {
+      if (e.path("name").asText().equals(name)) {
+        return e.path("value").asText();
+      }
+    }
+    return null;
+  }
+
+  private static JsonNode only(List<JsonNode> objects, String kind) {
+    List<JsonNode> matching =
+        objects.stream().filter(o -> o.path("kind").asText().equals(kind)).toList();
+    assertThat(matching).hasSize(1);
+    return matching.get(0);
+  }
+
+  /** The objects a kustomization lists, following nested kustomizations. */
+  private static List<JsonNode> render(Path dir) throws IOException {
+    JsonNode kustomization = YAML.readTree(dir.resolve("kustomization.yaml").toFile());
+    List<JsonNode> objects = new ArrayList<>();
+    for (JsonNode entry : kustomization.path("resources")) {
+      Path resource = dir.resolve(entry.asText()).normalize();
+      assertThat(resource).as("%s in %s", entry.asText(), dir).exists();
+      assertThat(resource).as("kustomize loads nothing outside %s", DEPLOY).startsWith(DEPLOY);
+      if (Files.isDirectory(resource)) {
+        objects.addAll(render(resource));
+      } else {
+        try (var parser = new YAMLFactory().createParser(resource.toFile())) {
+          YAML.readValues(parser, JsonNode.class).readAll().stream()
+              .filter(n -> !n.isNull() && !n.isEmpty())
+              .forEach(objects::add);
+        }
+      }
+    }
+    return objects;
+  }
+}
