@@ -5,6 +5,7 @@ import dev.layercache.api.v1alpha1.LayerCache;
 import dev.layercache.api.v1alpha1.LayerRef;
 import dev.layercache.api.v1alpha1.LayerSource;
 import dev.layercache.api.v1alpha1.ResolvedImage;
+import dev.layercache.api.v1alpha1.SecretRef;
 import dev.layercache.oci.ImageReference;
 import io.fabric8.kubernetes.api.model.Node;
 import java.util.ArrayList;
@@ -56,7 +57,7 @@ record CachedImages(LayerCache layerCache, List<ResolvedImage> images) {
     LayerSource source = new LayerSource();
     source.setRegistry(ref.registry());
     source.setRepository(ref.repository());
-    List<dev.layercache.api.v1alpha1.SecretRef> secrets = layerCache.getSpec().getPullSecrets();
+    List<SecretRef> secrets = layerCache.getSpec().getPullSecrets();
     source.setPullSecrets(secrets == null || secrets.isEmpty() ? null : List.copyOf(secrets));
     return source;
   }

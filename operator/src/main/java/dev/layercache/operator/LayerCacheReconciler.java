@@ -1,5 +1,6 @@
 package dev.layercache.operator;
 
+import dev.layercache.api.v1alpha1.Failure;
 import dev.layercache.api.v1alpha1.LayerCache;
 import dev.layercache.api.v1alpha1.LayerCacheStatus;
 import dev.layercache.api.v1alpha1.NodeCache;
@@ -109,7 +110,7 @@ public final class LayerCacheReconciler implements Reconciler<LayerCache>, Clean
         .collect(Collectors.toMap(nc -> nc.getMetadata().getName(), nc -> nc));
   }
 
-  private static List<dev.layercache.api.v1alpha1.Failure> previousFailures(LayerCache layerCache) {
+  private static List<Failure> previousFailures(LayerCache layerCache) {
     return layerCache.getStatus() == null ? List.of() : layerCache.getStatus().getFailures();
   }
 

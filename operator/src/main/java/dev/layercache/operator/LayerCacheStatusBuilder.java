@@ -5,6 +5,7 @@ import dev.layercache.api.v1alpha1.LayerCache;
 import dev.layercache.api.v1alpha1.LayerCacheStatus;
 import dev.layercache.api.v1alpha1.NodeCounts;
 import dev.layercache.api.v1alpha1.ResolvedImage;
+import io.fabric8.kubernetes.api.model.Condition;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -52,7 +53,7 @@ final class LayerCacheStatusBuilder {
     return status;
   }
 
-  private static List<io.fabric8.kubernetes.api.model.Condition> conditions(
+  private static List<Condition> conditions(
       LayerCache layerCache, Resolution resolution, NodeProgress progress, Instant now) {
     Conditions conditions =
         new Conditions(conditions(layerCache), layerCache.getMetadata().getGeneration(), now);
@@ -110,7 +111,7 @@ final class LayerCacheStatusBuilder {
     return sizes.values().stream().mapToLong(Long::longValue).sum();
   }
 
-  private static List<io.fabric8.kubernetes.api.model.Condition> conditions(LayerCache layerCache) {
+  private static List<Condition> conditions(LayerCache layerCache) {
     return layerCache.getStatus() == null ? null : layerCache.getStatus().getConditions();
   }
 

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /** Read-only questions about one NodeCache (spec by the operator, status by the node's agent). */
@@ -108,7 +109,7 @@ final class NodeCacheView {
     return Objects.requireNonNullElse(nodeCache.getMetadata().getGeneration(), 0L);
   }
 
-  private <T> List<T> statusList(java.util.function.Function<NodeCacheStatus, List<T>> field) {
+  private <T> List<T> statusList(Function<NodeCacheStatus, List<T>> field) {
     NodeCacheStatus status = nodeCache.getStatus();
     return status == null || field.apply(status) == null ? List.of() : field.apply(status);
   }

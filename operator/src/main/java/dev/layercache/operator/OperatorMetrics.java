@@ -11,6 +11,7 @@ import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
+import java.util.function.ToDoubleFunction;
 
 /**
  * The operator's own meters, {@code layercache_*} in base units, tagged by controller or node and
@@ -66,7 +67,7 @@ final class OperatorMetrics {
   }
 
   private static List<MultiGauge.Row<?>> rows(
-      Collection<NodeCache> nodeCaches, java.util.function.ToDoubleFunction<NodeCache> value) {
+      Collection<NodeCache> nodeCaches, ToDoubleFunction<NodeCache> value) {
     return nodeCaches.stream()
         .<MultiGauge.Row<?>>map(
             nc ->
