@@ -5,7 +5,7 @@ import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Map;
-import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
+import java.util.zip.GZIPInputStream;
 
 /** How a layer blob is compressed, from its media type, and how to read it uncompressed. */
 public enum LayerCompression {
@@ -52,14 +52,32 @@ public enum LayerCompression {
   public InputStream open(InputStream blob) throws IOException {
     return switch (this) {
       case NONE -> blob;
-      // Layers may be several concatenated gzip members (eStargz): read them all. Unlike
-      // java.util.zip.GZIPInputStream this does not stop early when available() returns 0.
-      case GZIP ->
-          GzipCompressorInputStream.builder()
-              .setInputStream(new BufferedInputStream(blob, BUFFER_SIZE))
-              .setDecompressConcatenated(true)
-              .get();
+      // Layers may be several concatenated gzip members (eStargz): read them all. The JDK's
+      // GZIPInputStream (faster than commons-compress here) looks for a next member only when
+      // available() says more input is there, which a network stream need not say; so ask a
+      // stream whose available() waits for the next byte.
+      case GZIP -> new GZIPInputStream(new WaitingAvailable(blob), BUFFER_SIZE);
       case ZSTD -> new ZstdInputStreamNoFinalizer(blob); // reads consecutive frames, too
     };
+  }
+
+  /** A buffered stream whose available() blocks until a byte is there, or says 0 at the end. */
+  private static final class WaitingAvailable extends BufferedInputStream {
+    WaitingAvailable(InputStream in) {
+      super(in, BUFFER_SIZE);
+    }
+
+    @Override
+    public synchronized int available() throws IOException {
+      if (super.available() > 0) {
+        return super.available();
+      }
+      mark(1);
+      if (read() < 0) {
+        return 0;
+      }
+      reset();
+      return super.available();
+    }
   }
 }
