@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Cold pull + unpack of the same images from a loopback registry, in the same run:
-#   layercache pull   vs   containerd `ctr images pull`   vs   skopeo copy + umoci unpack
-#   vs the raw pipeline `curl | pigz -d | tar -x` (4 layers in parallel), a lower bound.
+# Cold pull + unpack (empty store) of the same images from a loopback registry, in the same run:
+#   layercache pull (the CLI: a fresh JVM each time, so JVM start and JIT warm-up are included)
+#   vs containerd `ctr images pull` vs skopeo copy + umoci unpack
+#   vs the raw pipeline `curl | pigz -d | tar -x` (all layers in parallel), a lower bound.
 # Runs are interleaved (one of each tool per round) so that load on the machine hits all alike.
+# Then the agent's case: the same pulls inside one warm JVM (PullBenchmark, after 2 warm-ups),
+# which is how the long-running node agent pulls.
 #
 #   sudo bench/pull.sh                    # REPS=5 IMAGES="harness/python-app:1.0 harness/python-app:1.0-zstd"
 #
@@ -41,6 +44,7 @@ if ! pid_alive "$RUN/registry.pid" docker-registry; then start_registry; started
 
 echo "building layercache ..." >&2
 "$REPO/layercache" --version >/dev/null
+(cd "$REPO" && ./mvnw -q -B -o -pl node-agent test-compile -Dspotless.check.skip=true)
 # Run the built jar directly: the launcher would rebuild if sources change during the benchmark.
 LAYERCACHE=(java ${LAYERCACHE_JAVA_OPTS:-} -cp "$REPO/node-agent/target/layercache.jar:$REPO/node-agent/target/lib/*" dev.layercache.agent.Main)
 
@@ -86,6 +90,12 @@ run_raw() {  # per layer: curl | decompress | tar -x, all layers at once
   elapsed "$t"
 }
 
+run_agent_warm() {  # prints REPS lines of seconds
+  local cp
+  cp=$REPO/node-agent/target/classes:$REPO/node-agent/target/test-classes:$(ls "$REPO"/node-agent/target/lib/*.jar | tr '\n' ':')
+  java -cp "$cp" dev.layercache.agent.store.PullBenchmark "$B/agent" "$REG_ADDR/$1" 2 "$REPS"
+}
+
 median() { sort -n | awk '{a[NR]=$1} END{if (NR%2) print a[(NR+1)/2]; else printf "%.3f\n", (a[NR/2]+a[NR/2+1])/2}'; }
 
 TSV=$OUT/pull.tsv
@@ -100,17 +110,26 @@ for ref in $IMAGES; do
   done
 done
 
+for ref in $IMAGES; do
+  rep=0
+  for s in $(run_agent_warm "$ref"); do
+    rep=$((rep + 1))
+    printf '%s\t%s\t%s\t%s\n' "$ref" agent_warm "$rep" "$s" >>"$TSV"
+    echo "$ref agent (warm JVM) #$rep: ${s}s" >&2
+  done
+done
+
 {
   echo "Cold pull + unpack, median of $REPS interleaved runs, $(date -u +%F), $(nproc) cores, $(uname -r)"
   echo
-  echo "| image | layercache | containerd | skopeo+umoci | curl\\|pigz\\|tar | containerd / layercache | skopeo+umoci / layercache | layercache / raw |"
-  echo "|---|---|---|---|---|---|---|---|"
+  echo "| image | layercache CLI | agent (warm JVM) | containerd | skopeo+umoci | curl\\|pigz\\|tar | containerd / CLI | containerd / agent | skopeo+umoci / CLI | CLI / raw | agent / raw |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|"
   for ref in $IMAGES; do
     declare -A med=()
-    for tool in layercache containerd skopeo_umoci raw; do
+    for tool in layercache agent_warm containerd skopeo_umoci raw; do
       med[$tool]=$(awk -F'\t' -v r="$ref" -v t="$tool" '$1==r && $2==t {print $4}' "$TSV" | median)
     done
-    awk -v r="$ref" -v l="${med[layercache]}" -v c="${med[containerd]}" -v s="${med[skopeo_umoci]}" -v w="${med[raw]}" \
-      'BEGIN{printf "| %s | %.2f s | %.2f s | %.2f s | %.2f s | %.2fx | %.2fx | %.2fx |\n", r, l, c, s, w, c/l, s/l, l/w}'
+    awk -v r="$ref" -v l="${med[layercache]}" -v a="${med[agent_warm]}" -v c="${med[containerd]}" -v s="${med[skopeo_umoci]}" -v w="${med[raw]}" \
+      'BEGIN{printf "| %s | %.2f s | %.2f s | %.2f s | %.2f s | %.2f s | %.2fx | %.2fx | %.2fx | %.2fx | %.2fx |\n", r, l, a, c, s, w, c/l, c/a, s/l, l/w, a/w}'
   done
 } | tee "$OUT/pull.md"

@@ -7,6 +7,11 @@ public final class Main {
   private Main() {}
 
   public static void main(String[] args) {
+    // The JDK HTTP client hands a blob over in buffers of this size (default 16 KiB); bigger ones
+    // cut its per-buffer overhead several times over on multi-megabyte layers.
+    if (System.getProperty("jdk.httpclient.bufsize") == null) {
+      System.setProperty("jdk.httpclient.bufsize", String.valueOf(256 << 10));
+    }
     System.exit(LayercacheCommand.run(args));
   }
 }

@@ -3,50 +3,60 @@ package dev.layercache.agent.store;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
-import java.util.Arrays;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 
 /**
  * Reads its source on a thread of its own, a few chunks ahead of the reader. A layer's download,
  * decompression and hashing then run on one core while the tar is written to disk on another; on
- * one thread the two would take turns.
+ * one thread the two would take turns. Chunks are recycled, so a layer of any size costs a few
+ * buffers, not its size in garbage.
  */
 final class ReadAheadInputStream extends InputStream {
-  private static final byte[] END = new byte[0];
   private static final long STOP_WAIT_MILLIS = 5_000;
 
-  private final BlockingQueue<byte[]> chunks;
+  /** Bytes {@code [0, length)} of {@code bytes}; length -1 marks the end. */
+  private record Chunk(byte[] bytes, int length) {}
+
+  private static final Chunk END = new Chunk(new byte[0], -1);
+
+  private final BlockingQueue<Chunk> filled;
+  private final BlockingQueue<byte[]> empty;
   private final Thread reader;
   private volatile IOException failure;
   private boolean finished; // guarded by this
   private boolean abandoned; // guarded by this
-  private byte[] current = new byte[0];
+  private Chunk current = new Chunk(new byte[0], 0);
   private int position;
   private boolean ended;
 
   ReadAheadInputStream(InputStream source, String name, int chunkSize, int chunksAhead) {
-    this.chunks = new ArrayBlockingQueue<>(chunksAhead);
-    this.reader = new Thread(() -> pump(source, chunkSize), name);
+    this.filled = new ArrayBlockingQueue<>(chunksAhead + 1);
+    this.empty = new ArrayBlockingQueue<>(chunksAhead + 1);
+    for (int i = 0; i < chunksAhead; i++) {
+      empty.add(new byte[chunkSize]);
+    }
+    this.reader = new Thread(() -> pump(source), name);
     reader.setDaemon(true);
     reader.start();
   }
 
-  private void pump(InputStream source, int chunkSize) {
+  private void pump(InputStream source) {
     try {
       while (true) {
-        byte[] chunk = new byte[chunkSize];
-        int filled = 0;
+        byte[] buffer = empty.take();
+        int length = 0;
         for (int n;
-            filled < chunkSize && (n = source.read(chunk, filled, chunkSize - filled)) > 0; ) {
-          filled += n;
+            length < buffer.length
+                && (n = source.read(buffer, length, buffer.length - length)) > 0; ) {
+          length += n;
         }
-        if (filled == 0) {
+        if (length == 0) {
           break;
         }
-        chunks.put(filled == chunkSize ? chunk : Arrays.copyOf(chunk, filled));
+        filled.put(new Chunk(buffer, length));
       }
-      chunks.put(END);
+      filled.put(END);
     } catch (IOException e) {
       failure = e;
       putEnd();
@@ -67,10 +77,55 @@ final class ReadAheadInputStream extends InputStream {
 
   private void putEnd() {
     try {
-      chunks.put(END);
+      filled.put(END);
     } catch (InterruptedException stopped) {
       // nobody reads any more
     }
+  }
+
+  @Override
+  public int read() throws IOException {
+    byte[] one = new byte[1];
+    return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+  }
+
+  @Override
+  public int read(byte[] buffer, int offset, int length) throws IOException {
+    if (length == 0) {
+      return 0;
+    }
+    if (position == current.length() && !advance()) {
+      return -1;
+    }
+    int n = Math.min(length, current.length() - position);
+    System.arraycopy(current.bytes(), position, buffer, offset, n);
+    position += n;
+    return n;
+  }
+
+  private boolean advance() throws IOException {
+    if (ended) {
+      return false;
+    }
+    if (current.length() > 0) {
+      empty.add(current.bytes()); // read through: the reader may fill it again
+    }
+    try {
+      current = filled.take();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("interrupted while reading ahead");
+    }
+    position = 0;
+    if (current == END) {
+      ended = true;
+      current = new Chunk(new byte[0], 0);
+      if (failure != null) {
+        throw failure;
+      }
+      return false;
+    }
+    return true;
   }
 
   /**
@@ -79,7 +134,6 @@ final class ReadAheadInputStream extends InputStream {
    */
   boolean stop() {
     reader.interrupt();
-    chunks.clear();
     try {
       reader.join(STOP_WAIT_MILLIS);
     } catch (InterruptedException e) {
@@ -95,50 +149,8 @@ final class ReadAheadInputStream extends InputStream {
     try {
       source.close();
     } catch (IOException ignored) {
-      // nothing is waiting for this stream any more
+      // nobody is waiting for this stream any more
     }
-  }
-
-  @Override
-  public int read() throws IOException {
-    byte[] one = new byte[1];
-    return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-  }
-
-  @Override
-  public int read(byte[] buffer, int offset, int length) throws IOException {
-    if (length == 0) {
-      return 0;
-    }
-    if (position == current.length && !advance()) {
-      return -1;
-    }
-    int n = Math.min(length, current.length - position);
-    System.arraycopy(current, position, buffer, offset, n);
-    position += n;
-    return n;
-  }
-
-  private boolean advance() throws IOException {
-    if (ended) {
-      return false;
-    }
-    try {
-      current = chunks.take();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new InterruptedIOException("interrupted while reading ahead");
-    }
-    position = 0;
-    if (current == END) {
-      ended = true;
-      current = new byte[0];
-      if (failure != null) {
-        throw failure;
-      }
-      return false;
-    }
-    return true;
   }
 
   /** Stops reading ahead; the source is not closed here (see {@link #stop()}). */

@@ -1,0 +1,56 @@
+package dev.layercache.agent.store;
+
+import dev.layercache.agent.unpack.LayerUnpacker;
+import dev.layercache.oci.HttpRegistryClient;
+import dev.layercache.oci.ImageReference;
+import dev.layercache.oci.Platform;
+import dev.layercache.oci.RegistryConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/**
+ * Cold-store pulls in a warm JVM, as the long-running agent does them: after {@code warmups}
+ * untimed pulls, each of {@code reps} pulls goes into an empty store root. Prints one line per
+ * timed pull, {@code seconds}. Run by bench/pull.sh; not a test.
+ */
+public final class PullBenchmark {
+  private PullBenchmark() {}
+
+  public static void main(String[] args) throws Exception {
+    if (args.length != 4) {
+      System.err.println("usage: PullBenchmark ROOT IMAGE WARMUPS REPS");
+      System.exit(2);
+    }
+    System.setProperty("jdk.httpclient.bufsize", String.valueOf(256 << 10));
+    Path root = Path.of(args[0]);
+    ImageReference ref = ImageReference.parse(args[1]);
+    int warmups = Integer.parseInt(args[2]);
+    int reps = Integer.parseInt(args[3]);
+    HttpRegistryClient registry = new HttpRegistryClient(RegistryConfig.defaults());
+    ExecutorService executor = Executors.newFixedThreadPool(4);
+    try {
+      for (int i = 0; i < warmups + reps; i++) {
+        if (Files.exists(root)) {
+          LayerUnpacker.deleteTree(root);
+        }
+        ProcessBuilder sync = new ProcessBuilder("sync").inheritIO();
+        sync.start().waitFor();
+        long start = System.nanoTime();
+        try (LayerStore store = LayerStore.open(root)) {
+          new ImagePuller(registry, store, DiskBudget.defaults(), executor, Clock.systemUTC())
+              .pull(ref, Platform.host(), PullListener.NONE);
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        if (i >= warmups) {
+          System.out.printf("%.3f%n", seconds);
+        }
+      }
+    } finally {
+      executor.shutdownNow();
+      LayerUnpacker.deleteTree(root);
+    }
+  }
+}
