@@ -3,7 +3,9 @@
 #   layercache pull (the CLI: a fresh JVM each time, so JVM start and JIT warm-up are included)
 #   vs containerd `ctr images pull` vs skopeo copy + umoci unpack
 #   vs the raw pipeline `curl | pigz -d | tar -x` (all layers in parallel), a lower bound.
-# Runs are interleaved (one of each tool per round) so that load on the machine hits all alike.
+# Runs are interleaved (one of each tool per round) so that load on the machine hits all alike, and
+# each run writes to a freshly made ext4 filesystem (a loop device), so that no tool pays for the
+# inodes another just deleted (ext4 skips recently freed inodes, which slows creating files).
 # Then the agent's case: the same pulls inside one warm JVM (PullBenchmark, after 2 warm-ups),
 # which is how the long-running node agent pulls.
 #
@@ -24,6 +26,31 @@ B=$H/bench-layercache
 OUT=${OUT:-$REPO/bench/results}
 C="ctr -a $CTRD_SOCK -n bench"
 mkdir -p "$B" "$OUT"
+
+# median of the numbers on stdin; "n/a" when a tool failed every time (umoci 0.4 cannot unpack zstd)
+median() { { grep -v FAIL || true; } | sort -n | awk '{a[NR]=$1} END{if (NR==0) print "n/a"; else if (NR%2) print a[(NR+1)/2]; else printf "%.3f\n", (a[NR/2]+a[NR/2+1])/2}'; }
+
+TSV=$OUT/pull.tsv
+summarize() {
+{
+  echo "Cold pull + unpack, median of $REPS interleaved runs, $(date -u +%F), $(nproc) cores, $(uname -r)"
+  echo
+  echo "| image | layercache CLI | agent (warm JVM) | containerd | skopeo+umoci | curl\\|pigz\\|tar | containerd / CLI | containerd / agent | skopeo+umoci / CLI | CLI / raw | agent / raw |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|"
+  for ref in $IMAGES; do
+    declare -A med=()
+    for tool in layercache agent_warm containerd skopeo_umoci raw; do
+      med[$tool]=$(awk -F'\t' -v r="$ref" -v t="$tool" '$1==r && $2==t {print $4}' "$TSV" | median)
+    done
+    awk -v r="$ref" -v l="${med[layercache]}" -v a="${med[agent_warm]}" -v c="${med[containerd]}" -v s="${med[skopeo_umoci]}" -v w="${med[raw]}" '
+      function t(x) { return x == "n/a" ? "n/a" : sprintf("%.2f s", x) }
+      function q(x, y) { return (x == "n/a" || y == "n/a") ? "n/a" : sprintf("%.2fx", x / y) }
+      BEGIN { printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
+              r, t(l), t(a), t(c), t(s), t(w), q(c, l), q(c, a), q(s, l), q(l, w), q(a, w) }'
+  done
+} | tee "$OUT/pull.md"
+}
+if [ "${SUMMARY_ONLY:-0}" = 1 ]; then summarize; exit 0; fi
 
 for tool in ctr skopeo umoci pigz curl jq zstd; do
   command -v "$tool" >/dev/null || { echo "missing $tool: run $HARNESS/setup.sh (it installs them)"; exit 1; }
@@ -48,36 +75,49 @@ echo "building layercache ..." >&2
 # Run the built jar directly: the launcher would rebuild if sources change during the benchmark.
 LAYERCACHE=(java ${LAYERCACHE_JAVA_OPTS:-} -cp "$REPO/node-agent/target/layercache.jar:$REPO/node-agent/target/lib/*" dev.layercache.agent.Main)
 
+# fresh_fs DIR: mount a new, empty ext4 filesystem (4 GiB sparse image) at DIR
+fresh_fs() {
+  local dir=$1 img=$B/$(basename "$1").img
+  umount_below "$dir"
+  rm -rf "$dir" "$img"
+  mkdir -p "$dir"
+  truncate -s 4G "$img"
+  mkfs.ext4 -q -F "$img"
+  mount -o loop "$img" "$dir"
+  sync
+}
+
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN{printf "%.3f", b-a}'; }
 
 run_layercache() {
-  rm -rf "$B/lc"; sync
+  fresh_fs "$B/lc"
   local t; t=$(now)
-  "${LAYERCACHE[@]}" --root "$B/lc" pull "$REG_ADDR/$1" >/dev/null 2>&1
+  "${LAYERCACHE[@]}" --root "$B/lc/store" pull "$REG_ADDR/$1" >/dev/null 2>&1 || { echo FAIL; return; }
   elapsed "$t"
 }
 
 run_containerd() {
-  stop_containerd; umount_below "$H/containerd/"; rm -rf "$CTRD_ROOT" "$CTRD_STATE"
+  stop_containerd; umount_below "$H/containerd/"; rm -rf "$CTRD_STATE"
+  fresh_fs "$CTRD_ROOT"
   start_containerd >/dev/null 2>&1; sync
   local t; t=$(now)
-  $C images pull --plain-http "$REG_ADDR/$1" >/dev/null 2>&1
+  $C images pull --plain-http "$REG_ADDR/$1" >/dev/null 2>&1 || { echo FAIL; return; }
   elapsed "$t"
 }
 
 run_skopeo_umoci() {
-  rm -rf "$B/oci" "$B/bundle"; sync
+  fresh_fs "$B/sk"
   local t; t=$(now)
-  skopeo --insecure-policy copy -q --src-tls-verify=false "docker://$REG_ADDR/$1" "oci:$B/oci:img" >/dev/null
-  umoci unpack --image "$B/oci:img" "$B/bundle" >/dev/null
+  skopeo --insecure-policy copy -q --src-tls-verify=false "docker://$REG_ADDR/$1" "oci:$B/sk/oci:img" >/dev/null 2>&1 \
+    && umoci unpack --image "$B/sk/oci:img" "$B/sk/bundle" >/dev/null 2>&1 || { echo FAIL; return; }
   elapsed "$t"
 }
 
 run_raw() {  # per layer: curl | decompress | tar -x, all layers at once
   local repo=${1%%:*} tag=${1#*:} m d i=0 t
   m=$(curl -fsS -H 'Accept: application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json' "$REG/v2/$repo/manifests/$tag")
-  rm -rf "$B/raw"; mkdir -p "$B/raw"; sync
+  fresh_fs "$B/raw"
   t=$(now)
   for d in $(echo "$m" | jq -r '.layers[] | .digest + "," + .mediaType'); do
     local dig=${d%%,*} mt=${d#*,} dec="pigz -dc"
@@ -93,12 +133,12 @@ run_raw() {  # per layer: curl | decompress | tar -x, all layers at once
 run_agent_warm() {  # prints REPS lines of seconds
   local cp
   cp=$REPO/node-agent/target/classes:$REPO/node-agent/target/test-classes:$(ls "$REPO"/node-agent/target/lib/*.jar | tr '\n' ':')
-  java -cp "$cp" dev.layercache.agent.store.PullBenchmark "$B/agent" "$REG_ADDR/$1" 2 "$REPS"
+  fresh_fs "$B/agent"
+  java -cp "$cp" dev.layercache.agent.store.PullBenchmark "$B/agent/store" "$REG_ADDR/$1" 2 "$REPS"
 }
 
-median() { sort -n | awk '{a[NR]=$1} END{if (NR%2) print a[(NR+1)/2]; else printf "%.3f\n", (a[NR/2]+a[NR/2+1])/2}'; }
 
-TSV=$OUT/pull.tsv
+
 printf 'image\ttool\trep\tseconds\n' >"$TSV"
 for ref in $IMAGES; do
   for rep in $(seq 1 "$REPS"); do
@@ -119,17 +159,4 @@ for ref in $IMAGES; do
   done
 done
 
-{
-  echo "Cold pull + unpack, median of $REPS interleaved runs, $(date -u +%F), $(nproc) cores, $(uname -r)"
-  echo
-  echo "| image | layercache CLI | agent (warm JVM) | containerd | skopeo+umoci | curl\\|pigz\\|tar | containerd / CLI | containerd / agent | skopeo+umoci / CLI | CLI / raw | agent / raw |"
-  echo "|---|---|---|---|---|---|---|---|---|---|---|"
-  for ref in $IMAGES; do
-    declare -A med=()
-    for tool in layercache agent_warm containerd skopeo_umoci raw; do
-      med[$tool]=$(awk -F'\t' -v r="$ref" -v t="$tool" '$1==r && $2==t {print $4}' "$TSV" | median)
-    done
-    awk -v r="$ref" -v l="${med[layercache]}" -v a="${med[agent_warm]}" -v c="${med[containerd]}" -v s="${med[skopeo_umoci]}" -v w="${med[raw]}" \
-      'BEGIN{printf "| %s | %.2f s | %.2f s | %.2f s | %.2f s | %.2f s | %.2fx | %.2fx | %.2fx | %.2fx | %.2fx |\n", r, l, a, c, s, w, c/l, c/a, s/l, l/w, a/w}'
-  done
-} | tee "$OUT/pull.md"
+summarize

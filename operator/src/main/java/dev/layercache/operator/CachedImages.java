@@ -38,18 +38,21 @@ record CachedImages(LayerCache layerCache, List<ResolvedImage> images) {
    * own. Keyed by diffID, base layers first.
    */
   List<LayerRef> layersFor(Node node) {
-    List<String> platforms = layerCache.getSpec().getPlatforms();
-    boolean everyPlatform = platforms != null && !platforms.isEmpty();
-    String own = Nodes.platform(node);
     Map<String, LayerRef> layers = new LinkedHashMap<>();
-    for (ResolvedImage image : images) {
-      if (everyPlatform || own.equals(image.getPlatform())) {
-        for (Layer layer : image.getLayers()) {
-          layers.putIfAbsent(layer.getDiffID(), pinned(layer, source(image.getImage())));
-        }
+    for (ResolvedImage image : imagesFor(node)) {
+      for (Layer layer : image.getLayers()) {
+        layers.putIfAbsent(layer.getDiffID(), pinned(layer, source(image.getImage())));
       }
     }
     return new ArrayList<>(layers.values());
+  }
+
+  /** The resolved images this node caches: its own platform's, or every listed platform's. */
+  List<ResolvedImage> imagesFor(Node node) {
+    List<String> platforms = layerCache.getSpec().getPlatforms();
+    boolean everyPlatform = platforms != null && !platforms.isEmpty();
+    String own = Nodes.platform(node);
+    return images.stream().filter(i -> everyPlatform || own.equals(i.getPlatform())).toList();
   }
 
   private LayerSource source(String image) {

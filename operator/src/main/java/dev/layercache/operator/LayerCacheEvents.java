@@ -1,5 +1,6 @@
 package dev.layercache.operator;
 
+import dev.layercache.api.v1alpha1.Conditions;
 import dev.layercache.api.v1alpha1.Failure;
 import dev.layercache.api.v1alpha1.LayerCacheStatus;
 import dev.layercache.api.v1alpha1.ResolvedImage;

@@ -1,5 +1,7 @@
 package dev.layercache.operator;
 
+import dev.layercache.api.v1alpha1.ByteSizes;
+import dev.layercache.api.v1alpha1.Conditions;
 import dev.layercache.api.v1alpha1.Layer;
 import dev.layercache.api.v1alpha1.LayerCache;
 import dev.layercache.api.v1alpha1.LayerCacheStatus;

@@ -4,6 +4,7 @@ import dev.layercache.api.v1alpha1.LayerRef;
 import dev.layercache.api.v1alpha1.LayerSource;
 import dev.layercache.api.v1alpha1.NodeCache;
 import dev.layercache.api.v1alpha1.NodeCacheSpec;
+import dev.layercache.api.v1alpha1.ResolvedImage;
 import dev.layercache.api.v1alpha1.WorkspaceRef;
 import io.fabric8.kubernetes.api.model.Node;
 import java.util.ArrayList;
@@ -83,6 +84,7 @@ final class NodeCacheSpecBuilder {
         pulling++;
       }
       wanted.forEach(draft::add);
+      cache.imagesFor(node).forEach(draft::addImage);
     }
   }
 
@@ -95,6 +97,7 @@ final class NodeCacheSpecBuilder {
   private static final class Draft {
     private final NodeCacheView current;
     private final Map<String, LayerRef> layers = new LinkedHashMap<>();
+    private final Map<String, ResolvedImage> images = new TreeMap<>();
     private final Map<String, WorkspacePlacement> workspaces = new TreeMap<>();
     private boolean waiting;
 
@@ -127,6 +130,11 @@ final class NodeCacheSpecBuilder {
       }
     }
 
+    /** Tells the agent which whole images its layers make up, for its records and savings. */
+    void addImage(ResolvedImage image) {
+      images.putIfAbsent(image.getImage() + " " + image.getPlatform(), image);
+    }
+
     void keepWorkspaces(Set<String> live) {
       Map<String, LayerRef> known = new LinkedHashMap<>();
       current.specLayers().forEach(l -> known.put(l.getDiffID(), l));
@@ -155,6 +163,7 @@ final class NodeCacheSpecBuilder {
       }
       NodeCacheSpec spec = new NodeCacheSpec();
       spec.setLayers(new ArrayList<>(layers.values()));
+      spec.setImages(images.isEmpty() ? null : new ArrayList<>(images.values()));
       spec.setWorkspaces(workspaces.values().stream().map(WorkspacePlacement::workspace).toList());
       return spec;
     }

@@ -1,5 +1,6 @@
 package dev.layercache.operator;
 
+import dev.layercache.api.v1alpha1.Conditions;
 import dev.layercache.api.v1alpha1.LayerRef;
 import dev.layercache.api.v1alpha1.LayerState;
 import dev.layercache.api.v1alpha1.LayerStatus;

@@ -1,5 +1,6 @@
 package dev.layercache.operator;
 
+import dev.layercache.api.v1alpha1.Conditions;
 import dev.layercache.api.v1alpha1.NodeCache;
 import dev.layercache.api.v1alpha1.OverlayWorkspace;
 import dev.layercache.api.v1alpha1.OverlayWorkspaceStatus;

@@ -1,6 +1,8 @@
 package dev.layercache.operator;
 
+import dev.layercache.api.v1alpha1.ByteSizes;
 import dev.layercache.api.v1alpha1.CommitState;
+import dev.layercache.api.v1alpha1.Conditions;
 import dev.layercache.api.v1alpha1.LayerState;
 import dev.layercache.api.v1alpha1.LayerStatus;
 import dev.layercache.api.v1alpha1.NodeCache;

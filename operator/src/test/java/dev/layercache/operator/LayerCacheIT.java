@@ -3,6 +3,7 @@ package dev.layercache.operator;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.layercache.api.v1alpha1.Conditions;
 import dev.layercache.api.v1alpha1.LayerCache;
 import dev.layercache.api.v1alpha1.LayerCacheSpec;
 import dev.layercache.api.v1alpha1.LayerCacheStatus;

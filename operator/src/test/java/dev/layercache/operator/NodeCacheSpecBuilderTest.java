@@ -38,6 +38,9 @@ class NodeCacheSpecBuilderTest {
         .singleElement()
         .satisfies(s -> assertThat(s.getRepository()).isEqualTo("team/build"));
     assertThat(specs.get("c").getLayers()).isEmpty();
+    // The agent learns which whole images the layers make up (its records, its savings).
+    assertThat(specs.get("a").getImages()).isEqualTo(build.images());
+    assertThat(specs.get("c").getImages()).isNull();
   }
 
   @Test

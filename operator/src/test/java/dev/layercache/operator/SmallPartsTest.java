@@ -3,6 +3,7 @@ package dev.layercache.operator;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.layercache.api.v1alpha1.ByteSizes;
 import dev.layercache.api.v1alpha1.LayerCacheStatus;
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
 import java.time.Duration;

@@ -2,6 +2,7 @@ package dev.layercache.operator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.layercache.api.v1alpha1.Conditions;
 import dev.layercache.api.v1alpha1.Failure;
 import dev.layercache.api.v1alpha1.LayerCache;
 import dev.layercache.api.v1alpha1.LayerCacheStatus;

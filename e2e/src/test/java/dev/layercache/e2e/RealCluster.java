@@ -1,0 +1,154 @@
+package dev.layercache.e2e;
+
+import dev.layercache.agent.cluster.AgentMetrics;
+import dev.layercache.agent.cluster.NodeAgent;
+import dev.layercache.agent.cluster.RegistryClients;
+import dev.layercache.agent.kernel.KernelFeatures;
+import dev.layercache.agent.kernel.OverlayMounter;
+import dev.layercache.agent.store.DiskBudget;
+import dev.layercache.agent.store.LayerStore;
+import dev.layercache.agent.workspace.WorkspaceInfo;
+import dev.layercache.agent.workspace.WorkspaceManager;
+import dev.layercache.oci.HttpRegistryClient;
+import dev.layercache.oci.testing.RegistryExtension;
+import dev.layercache.operator.LayercacheOperator;
+import dev.layercache.operator.OperatorConfig;
+import io.fabric8.kubernetes.api.model.NodeBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * A cluster in a box with the real parts: fabric8's CRUD mock API server with the generated CRDs,
+ * the real operator, and one real node agent per Node, each with its own store root, pulling from
+ * the real registry and mounting real overlays.
+ */
+final class RealCluster implements AutoCloseable {
+  static {
+    // The mock server logs every request at INFO.
+    java.util.logging.Logger.getLogger("io.fabric8.mockwebserver")
+        .setLevel(java.util.logging.Level.WARNING);
+  }
+
+  final KubernetesClient client;
+  private final KubernetesMockServer server;
+  private final RegistryExtension registry;
+  private final Path roots;
+  private final Map<String, Agent> agents = new LinkedHashMap<>();
+  private final LayercacheOperator operator;
+
+  /** One node's agent and its store. */
+  record Agent(NodeAgent agent, LayerStore store, WorkspaceManager workspaces) {}
+
+  RealCluster(RegistryExtension registry, Path roots) throws IOException {
+    this.registry = registry;
+    this.roots = roots;
+    server =
+        new KubernetesMockServer(
+            new Context(),
+            new MockWebServer(),
+            new HashMap<>(),
+            new KubernetesCrudDispatcher(),
+            false);
+    server.init();
+    client = server.createClient();
+    for (String plural : List.of("layercaches", "overlayworkspaces", "nodecaches")) {
+      String resource = "META-INF/fabric8/" + plural + ".layercache.dev-v1.yml";
+      try (InputStream in = getClass().getClassLoader().getResourceAsStream(resource)) {
+        client.apiextensions().v1().customResourceDefinitions().load(in).create();
+      }
+    }
+    operator =
+        new LayercacheOperator(
+            client,
+            new OperatorConfig(
+                0, Optional.empty(), Set.of(), Duration.ofMillis(500), Duration.ofSeconds(2)),
+            new SimpleMeterRegistry(),
+            credentials ->
+                new HttpRegistryClient(registry.configBuilder().credentials(credentials).build()),
+            Clock.systemUTC());
+  }
+
+  /** Creates a linux/amd64 Node with these labels and starts its agent. */
+  void addNode(String name, Map<String, String> labels) throws IOException {
+    client
+        .resource(
+            new NodeBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .addToLabels("kubernetes.io/os", "linux")
+                .addToLabels("kubernetes.io/arch", "amd64")
+                .addToLabels(labels)
+                .endMetadata()
+                .build())
+        .create();
+    LayerStore store = LayerStore.open(roots.resolve(name));
+    KernelFeatures kernel = KernelFeatures.get();
+    WorkspaceManager workspaces =
+        new WorkspaceManager(
+            store, new OverlayMounter(kernel, store.layout().links()), kernel, Clock.systemUTC());
+    NodeAgent agent =
+        new NodeAgent(
+            client,
+            name,
+            store,
+            workspaces,
+            new RegistryClients(
+                client,
+                credentials ->
+                    new HttpRegistryClient(
+                        registry.configBuilder().credentials(credentials).build())),
+            DiskBudget.defaults(),
+            new AgentMetrics(new SimpleMeterRegistry()),
+            Clock.systemUTC(),
+            "e2e",
+            Duration.ofMillis(100),
+            Duration.ofSeconds(1));
+    agent.start();
+    agents.put(name, new Agent(agent, store, workspaces));
+  }
+
+  void label(String node, String key, String value) {
+    client
+        .nodes()
+        .withName(node)
+        .edit(
+            n -> {
+              n.getMetadata().getLabels().put(key, value);
+              return n;
+            });
+  }
+
+  Agent agent(String node) {
+    return agents.get(node);
+  }
+
+  @Override
+  public void close() throws IOException {
+    operator.close();
+    for (Agent agent : agents.values()) {
+      agent.agent().close();
+      // Leave no mount behind, whatever the test did.
+      for (WorkspaceInfo ws : agent.workspaces().list()) {
+        agent.workspaces().remove(ws.record().name(), false, true);
+      }
+      agent.store().close();
+    }
+    client.close();
+    server.destroy();
+  }
+}
