@@ -31,10 +31,10 @@ import org.testcontainers.utility.DockerImageName;
 import org.testcontainers.utility.MountableFile;
 
 /**
- * End to end on a real Kubernetes (k3s in Docker): the API server itself enforces the CRDs'
- * schemas and CEL rules, and, when the images were built ({@code ./mvnw -Pimage package}), the
- * operator and the agent run in it and the agent reports on its node. Skipped where no Docker
- * engine runs (as on the machines this project is built on).
+ * End to end on a real Kubernetes (k3s in Docker): the API server itself enforces the CRDs' schemas
+ * and CEL rules, and, when the images were built ({@code ./mvnw -Pimage package}), the operator and
+ * the agent run in it and the agent reports on its node. Skipped where no Docker engine runs (as on
+ * the machines this project is built on).
  */
 @Testcontainers(disabledWithoutDocker = true)
 class K3sE2E {
@@ -42,7 +42,8 @@ class K3sE2E {
       Path.of(System.getenv().getOrDefault("LAYERCACHE_REPO_ROOT", "..")).toAbsolutePath();
 
   @Container
-  static final K3sContainer k3s = new K3sContainer(DockerImageName.parse("rancher/k3s:v1.31.5-k3s1"));
+  static final K3sContainer k3s =
+      new K3sContainer(DockerImageName.parse("rancher/k3s:v1.31.5-k3s1"));
 
   static KubernetesClient client;
 
@@ -67,7 +68,9 @@ class K3sE2E {
                       c.getStatus() != null
                           && c.getStatus().getConditions().stream()
                               .anyMatch(
-                                  x -> x.getType().equals("Established") && x.getStatus().equals("True")),
+                                  x ->
+                                      x.getType().equals("Established")
+                                          && x.getStatus().equals("True")),
                   60,
                   java.util.concurrent.TimeUnit.SECONDS);
         }
@@ -86,7 +89,8 @@ class K3sE2E {
   void theApiServerAcceptsTheExamplesAndEnforcesTheRules() throws IOException {
     client.namespaces().resource(namespace("team")).create();
     for (String example : List.of("layercache.yaml", "overlayworkspace.yaml", "nodecache.yaml")) {
-      try (InputStream in = Files.newInputStream(REPO.resolve("deploy/examples").resolve(example))) {
+      try (InputStream in =
+          Files.newInputStream(REPO.resolve("deploy/examples").resolve(example))) {
         List<HasMetadata> objects = client.load(in).items();
         objects.forEach(o -> client.resource(o).create());
       }
@@ -118,13 +122,17 @@ class K3sE2E {
         Files.exists(operatorImage) && Files.exists(agentImage),
         "build the images first: ./mvnw -Pimage -pl node-agent,operator -am package -DskipTests");
     for (Path image : List.of(operatorImage, agentImage)) {
-      k3s.copyFileToContainer(MountableFile.forHostPath(image), "/tmp/" + image.getParent().getParent().getFileName() + ".tar");
+      k3s.copyFileToContainer(
+          MountableFile.forHostPath(image),
+          "/tmp/" + image.getParent().getParent().getFileName() + ".tar");
     }
     for (String name : List.of("operator", "node-agent")) {
-      ExecResult imported = k3s.execInContainer("ctr", "-n", "k8s.io", "images", "import", "/tmp/" + name + ".tar");
+      ExecResult imported =
+          k3s.execInContainer("ctr", "-n", "k8s.io", "images", "import", "/tmp/" + name + ".tar");
       assertThat(imported.getExitCode()).as(imported.getStderr()).isZero();
     }
-    k3s.copyFileToContainer(MountableFile.forHostPath(REPO.resolve("deploy")), "/layercache/deploy");
+    k3s.copyFileToContainer(
+        MountableFile.forHostPath(REPO.resolve("deploy")), "/layercache/deploy");
     k3s.copyFileToContainer(MountableFile.forHostPath(REPO.resolve("crds")), "/layercache/crds");
     ExecResult applied = k3s.execInContainer("kubectl", "apply", "-k", "/layercache/deploy");
     assertThat(applied.getExitCode()).as(applied.getStderr()).isZero();
@@ -135,13 +143,19 @@ class K3sE2E {
         .until(
             () -> {
               NodeCache nc = client.resources(NodeCache.class).withName(node).get();
-              return nc != null && nc.getStatus() != null && nc.getStatus().getLastSyncTime() != null;
+              return nc != null
+                  && nc.getStatus() != null
+                  && nc.getStatus().getLastSyncTime() != null;
             });
     NodeCache reported = client.resources(NodeCache.class).withName(node).get();
     assertThat(reported.getStatus().getDisk().getCapacityBytes()).isPositive();
   }
 
   private static io.fabric8.kubernetes.api.model.Namespace namespace(String name) {
-    return new io.fabric8.kubernetes.api.model.NamespaceBuilder().withNewMetadata().withName(name).endMetadata().build();
+    return new io.fabric8.kubernetes.api.model.NamespaceBuilder()
+        .withNewMetadata()
+        .withName(name)
+        .endMetadata()
+        .build();
   }
 }

@@ -46,7 +46,9 @@ class RealClusterIT {
     RootRequired.assumeOverlayfs();
     image =
         ImageBuilder.oci(TestImages.AMD64)
-            .layer(new TarBuilder().file("etc/os-release", "ID=e2e\n").file("etc/motd", "hi"), Compression.GZIP)
+            .layer(
+                new TarBuilder().file("etc/os-release", "ID=e2e\n").file("etc/motd", "hi"),
+                Compression.GZIP)
             .layer(new TarBuilder().file("app/run", "run").whiteout("etc/motd"), Compression.ZSTD)
             .build();
     ref = registry.reference("team/app:1").toString();
@@ -70,7 +72,8 @@ class RealClusterIT {
 
   boolean hasLayers(String node) {
     return image.diffIds().stream()
-        .allMatch(d -> Files.isDirectory(cluster.agent(node).store().layout().layerDiff(d.toString())));
+        .allMatch(
+            d -> Files.isDirectory(cluster.agent(node).store().layout().layerDiff(d.toString())));
   }
 
   @Test
@@ -95,7 +98,9 @@ class RealClusterIT {
     NodeCache a = cluster.client.resources(NodeCache.class).withName("node-a").get();
     assertThat(a.getStatus().getReadyLayers()).isEqualTo("2/2");
     assertThat(a.getStatus().getDisk().getLayerBytes()).isEqualTo("ID=e2e\n".length() + 2 + 3);
-    assertThat(cluster.agent("node-a").store().image(ref)).as("the agent records the image").isPresent();
+    assertThat(cluster.agent("node-a").store().image(ref))
+        .as("the agent records the image")
+        .isPresent();
 
     // A third node starts matching: it is warmed too.
     cluster.label("node-c", "pool", "build");
@@ -136,6 +141,11 @@ class RealClusterIT {
   }
 
   private OverlayWorkspace workspace() {
-    return cluster.client.resources(OverlayWorkspace.class).inNamespace("team").withName("scratch").get();
+    return cluster
+        .client
+        .resources(OverlayWorkspace.class)
+        .inNamespace("team")
+        .withName("scratch")
+        .get();
   }
 }
