@@ -26,6 +26,7 @@ import dev.layercache.oci.Compression;
 import dev.layercache.oci.CredentialStore;
 import dev.layercache.oci.HttpRegistryClient;
 import dev.layercache.oci.ImageReference;
+import dev.layercache.oci.testing.FaultyProxy;
 import dev.layercache.oci.testing.ImageBuilder;
 import dev.layercache.oci.testing.RegistryExtension;
 import dev.layercache.oci.testing.TarBuilder;
@@ -342,16 +343,78 @@ class NodeAgentIT {
 
   @Test
   void anAgentRestartedMidPullConverges() throws Exception {
-    TestImage image = image();
+    byte[] noise = new byte[4 << 20];
+    new java.util.Random(5).nextBytes(noise);
+    TestImage image =
+        ImageBuilder.oci(TestImages.AMD64)
+            .layer(new TarBuilder().file("data/noise", noise, 0644), Compression.GZIP)
+            .layer(new TarBuilder().file("app/run", "run"), Compression.GZIP)
+            .build();
     ImageReference ref = registry.reference("team/restart:1");
     image.push(registry.client(), ref);
-    stopAgent(); // the first agent never sees the spec
-    kube.resource(nodeCache(image, ref, List.of())).create();
-    startAgent();
-    await()
-        .atMost(Duration.ofSeconds(30))
-        .until(() -> status() != null && "2/2".equals(status().getReadyLayers()));
-    assertThat(agent.healthy()).isTrue();
+    try (FaultyProxy proxy = FaultyProxy.start(registry.url())) {
+      proxy.throttleBlobs(1 << 20); // four seconds for the big layer
+      ImageReference viaProxy = proxy.reference(ref);
+      pullSecretFor(registry.host(), proxy.host());
+      kube.resource(nodeCache(image, viaProxy, List.of())).create();
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(
+              () ->
+                  status() != null
+                      && status().getLayers().stream()
+                          .anyMatch(
+                              l -> l.getState() == LayerState.Pulling && l.getBytesDone() > 0));
+
+      // The agent goes away mid-layer; a new one starts on the same store, as after a restart.
+      stopAgent();
+      store.close();
+      proxy.throttleBlobs(-1);
+      store = LayerStore.open(root);
+      try (var staging = Files.list(store.layout().staging())) {
+        assertThat(staging).as("what the old agent left half-done is gone").isEmpty();
+      }
+      startAgent();
+      await().atMost(Duration.ofSeconds(30)).until(() -> "2/2".equals(status().getReadyLayers()));
+      assertThat(
+              Files.readAllBytes(
+                  store
+                      .layout()
+                      .layerDiff(image.diffIds().get(0).toString())
+                      .resolve("data/noise")))
+          .isEqualTo(noise);
+      assertThat(agent.healthy()).isTrue();
+    }
+  }
+
+  /** Rewrites the pull secret with the same credentials for each of these registry hosts. */
+  void pullSecretFor(String... hosts) {
+    String auth =
+        Base64.getEncoder().encodeToString("puller:pa55".getBytes(StandardCharsets.UTF_8));
+    StringBuilder auths = new StringBuilder();
+    for (String host : hosts) {
+      auths
+          .append(auths.length() == 0 ? "" : ",")
+          .append("\"")
+          .append(host)
+          .append("\":{\"auth\":\"")
+          .append(auth)
+          .append("\"}");
+    }
+    String dockerConfig = "{\"auths\":{" + auths + "}}";
+    kube.secrets()
+        .inNamespace("layercache-system")
+        .withName("regcred")
+        .edit(
+            secret -> {
+              secret
+                  .getData()
+                  .put(
+                      ".dockerconfigjson",
+                      Base64.getEncoder()
+                          .encodeToString(dockerConfig.getBytes(StandardCharsets.UTF_8)));
+              return secret;
+            });
   }
 
   @Test
