@@ -9,25 +9,19 @@ import dev.layercache.agent.store.DiskBudget;
 import dev.layercache.agent.store.LayerStore;
 import dev.layercache.agent.workspace.WorkspaceInfo;
 import dev.layercache.agent.workspace.WorkspaceManager;
+import dev.layercache.api.testing.MockApiServer;
 import dev.layercache.oci.HttpRegistryClient;
 import dev.layercache.oci.testing.RegistryExtension;
 import dev.layercache.operator.LayercacheOperator;
 import dev.layercache.operator.OperatorConfig;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -38,14 +32,8 @@ import java.util.Set;
  * the real registry and mounting real overlays.
  */
 final class RealCluster implements AutoCloseable {
-  static {
-    // The mock server logs every request at INFO.
-    java.util.logging.Logger.getLogger("io.fabric8.mockwebserver")
-        .setLevel(java.util.logging.Level.WARNING);
-  }
-
   final KubernetesClient client;
-  private final KubernetesMockServer server;
+  private final MockApiServer server;
   private final RegistryExtension registry;
   private final Path roots;
   private final Map<String, Agent> agents = new LinkedHashMap<>();
@@ -57,21 +45,8 @@ final class RealCluster implements AutoCloseable {
   RealCluster(RegistryExtension registry, Path roots) throws IOException {
     this.registry = registry;
     this.roots = roots;
-    server =
-        new KubernetesMockServer(
-            new Context(),
-            new MockWebServer(),
-            new HashMap<>(),
-            new KubernetesCrudDispatcher(),
-            false);
-    server.init();
-    client = server.createClient();
-    for (String plural : List.of("layercaches", "overlayworkspaces", "nodecaches")) {
-      String resource = "META-INF/fabric8/" + plural + ".layercache.dev-v1.yml";
-      try (InputStream in = getClass().getClassLoader().getResourceAsStream(resource)) {
-        client.apiextensions().v1().customResourceDefinitions().load(in).create();
-      }
-    }
+    server = new MockApiServer();
+    client = server.client();
     operator =
         new LayercacheOperator(
             client,
@@ -148,7 +123,6 @@ final class RealCluster implements AutoCloseable {
       }
       agent.store().close();
     }
-    client.close();
-    server.destroy();
+    server.close();
   }
 }

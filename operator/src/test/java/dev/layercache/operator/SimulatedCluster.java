@@ -1,5 +1,6 @@
 package dev.layercache.operator;
 
+import dev.layercache.api.testing.MockApiServer;
 import dev.layercache.api.v1alpha1.LayerCache;
 import dev.layercache.api.v1alpha1.NodeCache;
 import dev.layercache.api.v1alpha1.OverlayWorkspace;
@@ -9,14 +10,9 @@ import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
-import java.io.InputStream;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
@@ -31,39 +27,18 @@ import java.util.Set;
  * off).
  */
 final class SimulatedCluster implements AutoCloseable {
-  // The mock server logs every request at INFO; keep a reference so the level sticks.
-  private static final java.util.logging.Logger MOCK_LOG =
-      java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
-
-  static {
-    MOCK_LOG.setLevel(java.util.logging.Level.WARNING);
-  }
-
   static final Duration PULL_TIME = Duration.ofMillis(300);
 
   final KubernetesClient client;
   final PullLog pulls = new PullLog();
   final PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-  private final KubernetesMockServer server;
+  private final MockApiServer server;
   private final Map<String, FakeAgent> agents = new HashMap<>();
   private LayercacheOperator operator;
 
   SimulatedCluster() throws IOException {
-    server =
-        new KubernetesMockServer(
-            new Context(),
-            new MockWebServer(),
-            new HashMap<>(),
-            new KubernetesCrudDispatcher(),
-            false);
-    server.init();
-    client = server.createClient();
-    for (String plural : List.of("layercaches", "overlayworkspaces", "nodecaches")) {
-      String resource = "META-INF/fabric8/" + plural + ".layercache.dev-v1.yml";
-      try (InputStream in = getClass().getClassLoader().getResourceAsStream(resource)) {
-        client.apiextensions().v1().customResourceDefinitions().load(in).create();
-      }
-    }
+    server = new MockApiServer();
+    client = server.client();
   }
 
   /** Starts the operator against this cluster, resolving through {@code registry}'s config. */
@@ -144,7 +119,6 @@ final class SimulatedCluster implements AutoCloseable {
       operator.close();
     }
     agents.values().forEach(FakeAgent::close);
-    client.close();
-    server.destroy();
+    server.close();
   }
 }

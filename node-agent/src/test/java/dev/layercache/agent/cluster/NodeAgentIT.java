@@ -9,6 +9,7 @@ import dev.layercache.agent.kernel.RootRequired;
 import dev.layercache.agent.store.DiskBudget;
 import dev.layercache.agent.store.LayerStore;
 import dev.layercache.agent.workspace.WorkspaceManager;
+import dev.layercache.api.testing.MockApiServer;
 import dev.layercache.api.v1alpha1.Layer;
 import dev.layercache.api.v1alpha1.LayerRef;
 import dev.layercache.api.v1alpha1.LayerSource;
@@ -35,13 +36,8 @@ import dev.layercache.oci.testing.TestImages;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -52,7 +48,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Base64;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
@@ -66,20 +61,13 @@ import org.junit.jupiter.api.io.TempDir;
  * registry and real overlay mounts: it converges its NodeCache's spec and reports in its status.
  */
 class NodeAgentIT {
-  static final java.util.logging.Logger MOCK_LOG =
-      java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
-
-  static {
-    MOCK_LOG.setLevel(java.util.logging.Level.WARNING);
-  }
-
   @RegisterExtension
   static RegistryExtension registry = RegistryExtension.withBasicAuth("puller", "pa55");
 
   static final String NODE = "worker-1";
 
   @TempDir Path root;
-  KubernetesMockServer server;
+  MockApiServer server;
   KubernetesClient kube;
   LayerStore store;
   NodeAgent agent;
@@ -89,21 +77,8 @@ class NodeAgentIT {
   @BeforeEach
   void startApiServer() throws Exception {
     RootRequired.assumeOverlayfs();
-    server =
-        new KubernetesMockServer(
-            new Context(),
-            new MockWebServer(),
-            new HashMap<>(),
-            new KubernetesCrudDispatcher(),
-            false);
-    server.init();
-    kube = server.createClient();
-    for (String plural : List.of("layercaches", "overlayworkspaces", "nodecaches")) {
-      String resource = "META-INF/fabric8/" + plural + ".layercache.dev-v1.yml";
-      try (InputStream in = getClass().getClassLoader().getResourceAsStream(resource)) {
-        kube.apiextensions().v1().customResourceDefinitions().load(in).create();
-      }
-    }
+    server = new MockApiServer();
+    kube = server.client();
     String auth =
         Base64.getEncoder().encodeToString("puller:pa55".getBytes(StandardCharsets.UTF_8));
     String dockerConfig = "{\"auths\":{\"" + registry.host() + "\":{\"auth\":\"" + auth + "\"}}}";
@@ -177,9 +152,8 @@ class NodeAgentIT {
       }
       store.close();
     }
-    if (kube != null) {
-      kube.close();
-      server.destroy();
+    if (server != null) {
+      server.close();
     }
   }
 
