@@ -510,5 +510,12 @@ public final class NodeAgent implements AutoCloseable {
     }
     syncThread.shutdownNow();
     fetchPool.shutdownNow();
+    try {
+      // A fetch cut short cleans its staging directory up; let it finish before the store closes.
+      fetchPool.awaitTermination(10, TimeUnit.SECONDS);
+      syncThread.awaitTermination(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 }
