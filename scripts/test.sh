@@ -19,4 +19,7 @@ if [ ${#need_pkgs[@]} -gt 0 ]; then
   fi
 fi
 
-exec ./mvnw -B -ntp verify "$@"
+./mvnw -B -ntp verify "$@"
+
+# The README's first command goes through the launcher: check that it starts the built CLI.
+./layercache --version
