@@ -11,6 +11,8 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -29,9 +31,14 @@ public final class RegistryClients {
   private static final Logger log = LoggerFactory.getLogger(RegistryClients.class);
   private static final String DOCKER_CONFIG_JSON = ".dockerconfigjson";
 
+  /** Secrets are read again at most this often (or when the set referenced changes). */
+  static final Duration REREAD = Duration.ofMinutes(2);
+
   private final KubernetesClient kube;
   private final Function<CredentialStore, RegistryClient> clients;
   private List<String> secretVersions = List.of();
+  private Set<SecretRef> lastRefs = Set.of();
+  private Instant lastRead = Instant.EPOCH;
 
   /** {@code clients} makes a client from the secrets' credentials (and whatever else it adds). */
   public RegistryClients(KubernetesClient kube, Function<CredentialStore, RegistryClient> clients) {
@@ -55,6 +62,15 @@ public final class RegistryClients {
         refs.addAll(source.getPullSecrets());
       }
     }
+    // Syncs are frequent; a GET per secret each time would load the API server on big clusters.
+    Instant now = clock.instant();
+    if (current != null
+        && refs.equals(lastRefs)
+        && Duration.between(lastRead, now).compareTo(REREAD) < 0) {
+      return current;
+    }
+    lastRefs = refs;
+    lastRead = now;
     List<Secret> secrets = new ArrayList<>();
     List<String> versions = new ArrayList<>();
     for (SecretRef ref : refs) {
