@@ -9,6 +9,7 @@ import dev.layercache.api.v1alpha1.OverlayWorkspaceSpec;
 import dev.layercache.api.v1alpha1.ResolvedImage;
 import dev.layercache.api.v1alpha1.SecretRef;
 import dev.layercache.api.v1alpha1.WorkspaceRef;
+import dev.layercache.oci.Digest;
 import dev.layercache.oci.ImageReference;
 import io.fabric8.kubernetes.api.model.Node;
 import java.util.List;
@@ -60,7 +61,8 @@ final class WorkspacePlacer {
                                 + " the workspace stays Pending until one has"));
     ResolvedImage image = byPlatform.get(Nodes.platform(cache.node(node).orElseThrow()));
     List<LayerRef> layers = layers(image, spec.getImage(), pullSecrets);
-    return new WorkspacePlacement(node, entry(workspace, layers), layers, image.getDigest());
+    return new WorkspacePlacement(
+        node, entry(workspace, layers, image.getDigest()), layers, image.getDigest());
   }
 
   private List<Node> candidates(OverlayWorkspaceSpec spec) throws ReconcileProblem {
@@ -88,12 +90,19 @@ final class WorkspacePlacer {
         .collect(Collectors.toMap(nc -> nc.getMetadata().getName(), nc -> nc));
   }
 
-  private static WorkspaceRef entry(OverlayWorkspace workspace, List<LayerRef> layers) {
+  /**
+   * The node's instructions; the image is pinned to the manifest mounted (a commit builds on it).
+   */
+  private static WorkspaceRef entry(
+      OverlayWorkspace workspace, List<LayerRef> layers, String manifestDigest) {
     WorkspaceRef ref = new WorkspaceRef();
     ref.setUid(workspace.getMetadata().getUid());
     ref.setNamespace(workspace.getMetadata().getNamespace());
     ref.setName(workspace.getMetadata().getName());
-    ref.setImage(workspace.getSpec().getImage());
+    ref.setImage(
+        ImageReference.parse(workspace.getSpec().getImage())
+            .withDigest(Digest.parse(manifestDigest))
+            .toString());
     ref.setLowers(layers.stream().map(LayerRef::getDiffID).toList());
     ref.setUpper(workspace.getSpec().getUpper());
     ref.setMount(workspace.getSpec().getMount());

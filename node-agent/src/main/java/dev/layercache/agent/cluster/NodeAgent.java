@@ -10,11 +10,16 @@ import dev.layercache.agent.store.LayerGc;
 import dev.layercache.agent.store.LayerRecord;
 import dev.layercache.agent.store.LayerStore;
 import dev.layercache.agent.store.Pin;
+import dev.layercache.agent.unpack.LayerUnpacker;
+import dev.layercache.agent.workspace.LayerCommitter;
 import dev.layercache.agent.workspace.SpaceReport;
 import dev.layercache.agent.workspace.WorkspaceBusyException;
 import dev.layercache.agent.workspace.WorkspaceInfo;
 import dev.layercache.agent.workspace.WorkspaceManager;
 import dev.layercache.agent.workspace.WorkspaceRequest;
+import dev.layercache.api.v1alpha1.CommitSpec;
+import dev.layercache.api.v1alpha1.CommitState;
+import dev.layercache.api.v1alpha1.CommitStatus;
 import dev.layercache.api.v1alpha1.DiskStatus;
 import dev.layercache.api.v1alpha1.LayerRef;
 import dev.layercache.api.v1alpha1.LayerSource;
@@ -30,11 +35,15 @@ import dev.layercache.oci.Descriptor;
 import dev.layercache.oci.Digest;
 import dev.layercache.oci.ImageReference;
 import dev.layercache.oci.Layer;
+import dev.layercache.oci.Platform;
+import dev.layercache.oci.RegistryClient;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -91,6 +100,7 @@ public final class NodeAgent implements AutoCloseable {
   private final LayerProgress progress = new LayerProgress(this::requestSync);
   private final Map<String, Instant> failedAt = new ConcurrentHashMap<>();
   private final Map<String, WorkspaceStatus> removed = new LinkedHashMap<>();
+  private final Map<String, CommitStatus> commits = new ConcurrentHashMap<>();
   private final AtomicBoolean syncRequested = new AtomicBoolean();
   private final AtomicBoolean healthy = new AtomicBoolean();
   private SharedIndexInformer<NodeCache> informer;
@@ -324,6 +334,7 @@ public final class NodeAgent implements AutoCloseable {
         continue;
       }
       removed.put(uid, removeWorkspace(info));
+      commits.remove(uid);
     }
     // Report removals for a while, so the operator can release the workspace; then forget them.
     while (removed.size() > MAX_REMOVED_REPORTED) {
@@ -361,10 +372,71 @@ public final class NodeAgent implements AutoCloseable {
       if (info.overSizeLimit()) {
         status.setMessage("upper layer is over its size limit");
       }
+      if (ref.getCommit() != null) {
+        status.setCommitted(commits.computeIfAbsent(ref.getUid(), uid -> startCommit(ref, info)));
+      }
     } catch (IOException | RuntimeException e) {
       status.setState(WorkspaceState.Failed);
       status.setMessage(e.getMessage());
     }
+    return status;
+  }
+
+  /**
+   * Commits the workspace's upper layer once, in the background: it becomes a new layer on the
+   * image it was made from, pushed with the push secret from the workspace's namespace.
+   */
+  private CommitStatus startCommit(WorkspaceRef ref, WorkspaceInfo info) {
+    CommitSpec spec = ref.getCommit();
+    CommitStatus pushing = commitStatus(spec.getImage(), CommitState.Pushing, null, null);
+    fetchPool.execute(
+        () -> {
+          CommitStatus done;
+          Path scratch = null;
+          try {
+            RegistryClient registry =
+                registries.clientWith(
+                    ref.getNamespace(),
+                    spec.getPushSecret() == null ? null : spec.getPushSecret().getName());
+            scratch = store.newStagingDir();
+            LayerCommitter.Result result =
+                new LayerCommitter(registry, clock)
+                    .commit(
+                        info.record(),
+                        info.layout().upper(),
+                        Platform.host(),
+                        ImageReference.parse(spec.getImage()),
+                        scratch);
+            done =
+                commitStatus(
+                    result.image().toString(),
+                    CommitState.Pushed,
+                    result.manifestDigest().toString(),
+                    null);
+          } catch (IOException | RuntimeException e) {
+            done = commitStatus(spec.getImage(), CommitState.Failed, null, e.getMessage());
+          } finally {
+            if (scratch != null) {
+              try {
+                LayerUnpacker.deleteTree(scratch);
+              } catch (IOException ignored) {
+                // staging is cleared at the next start
+              }
+            }
+          }
+          commits.replace(ref.getUid(), done);
+          requestSync();
+        });
+    return pushing;
+  }
+
+  private static CommitStatus commitStatus(
+      String image, CommitState state, String digest, String message) {
+    CommitStatus status = new CommitStatus();
+    status.setImage(image);
+    status.setState(state);
+    status.setDigest(digest);
+    status.setMessage(message);
     return status;
   }
 
@@ -381,13 +453,18 @@ public final class NodeAgent implements AutoCloseable {
                       layer == null ? 0 : size(layer));
                 })
             .toList();
+    // The operator pins the image to the manifest mounted; a commit builds on that manifest.
+    String reference =
+        Objects.requireNonNullElse(ref.getImage(), ref.getNamespace() + "/" + ref.getName());
+    String manifestDigest = "";
+    try {
+      manifestDigest = ImageReference.parse(reference).digest().map(Object::toString).orElse("");
+    } catch (IllegalArgumentException notAReference) {
+      // a workspace without an image reference cannot be committed, but it can be mounted
+    }
     ImageRecord image =
         new ImageRecord(
-            Objects.requireNonNullElse(ref.getImage(), ref.getNamespace() + "/" + ref.getName()),
-            "",
-            "",
-            lowers,
-            clock.instant());
+            reference, manifestDigest, Platform.host().toString(), lowers, clock.instant());
     boolean retain =
         ref.getUpper() != null && ref.getUpper().getReclaimPolicy() == ReclaimPolicy.Retain;
     boolean allowSetuid =
@@ -477,7 +554,7 @@ public final class NodeAgent implements AutoCloseable {
   }
 
   private boolean isPresent(String diffId) {
-    return java.nio.file.Files.isDirectory(store.layout().layerDiff(diffId));
+    return Files.isDirectory(store.layout().layerDiff(diffId));
   }
 
   private static List<ResolvedImage> specImages(NodeCache nodeCache) {

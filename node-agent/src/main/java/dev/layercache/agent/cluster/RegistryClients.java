@@ -98,6 +98,18 @@ public final class RegistryClients {
     return new LayerFetcher(clients.apply(credentials), store, pool, clock);
   }
 
+  /** A client with the credentials of one secret, e.g. a workspace's push secret. */
+  RegistryClient clientWith(String namespace, String secretName) {
+    if (secretName == null) {
+      return clients.apply(CredentialStore.empty());
+    }
+    Secret secret = kube.secrets().inNamespace(namespace).withName(secretName).get();
+    if (secret == null) {
+      throw new IllegalStateException("secret " + namespace + "/" + secretName + " not found");
+    }
+    return clients.apply(credentials(secret));
+  }
+
   private static CredentialStore credentials(Secret secret) {
     String encoded = secret.getData() == null ? null : secret.getData().get(DOCKER_CONFIG_JSON);
     String plain =

@@ -10,11 +10,15 @@ import dev.layercache.agent.store.DiskBudget;
 import dev.layercache.agent.store.LayerStore;
 import dev.layercache.agent.workspace.WorkspaceManager;
 import dev.layercache.api.testing.MockApiServer;
+import dev.layercache.api.v1alpha1.CommitSpec;
+import dev.layercache.api.v1alpha1.CommitState;
+import dev.layercache.api.v1alpha1.CommitStatus;
 import dev.layercache.api.v1alpha1.Layer;
 import dev.layercache.api.v1alpha1.LayerRef;
 import dev.layercache.api.v1alpha1.LayerSource;
 import dev.layercache.api.v1alpha1.LayerState;
 import dev.layercache.api.v1alpha1.LayerStatus;
+import dev.layercache.api.v1alpha1.LocalSecretRef;
 import dev.layercache.api.v1alpha1.NodeCache;
 import dev.layercache.api.v1alpha1.NodeCacheSpec;
 import dev.layercache.api.v1alpha1.NodeCacheStatus;
@@ -389,6 +393,72 @@ class NodeAgentIT {
                           .encodeToString(dockerConfig.getBytes(StandardCharsets.UTF_8)));
               return secret;
             });
+  }
+
+  @Test
+  void aWorkspaceWithACommitPushesItsUpperLayerAsANewImage() throws Exception {
+    TestImage image = image();
+    ImageReference ref = registry.reference("team/app:2");
+    image.push(registry.client(), ref);
+    // The push secret lives in the workspace's namespace.
+    kube.resource(
+            new SecretBuilder()
+                .withMetadata(
+                    new ObjectMetaBuilder().withName("pushcred").withNamespace("team").build())
+                .withType("kubernetes.io/dockerconfigjson")
+                .withData(
+                    kube.secrets()
+                        .inNamespace("layercache-system")
+                        .withName("regcred")
+                        .get()
+                        .getData())
+                .build())
+        .create();
+    String uid = "7d1c0e2a-0000-4000-8000-000000000001";
+    WorkspaceRef ws = workspace(uid, image);
+    ws.setImage(ref.withDigest(image.digest()).toString()); // pinned, as the operator writes it
+    CommitSpec commit = new CommitSpec();
+    commit.setImage(registry.reference("team/app:committed").toString());
+    LocalSecretRef pushSecret = new LocalSecretRef();
+    pushSecret.setName("pushcred");
+    commit.setPushSecret(pushSecret);
+    ws.setCommit(commit);
+    // Something to commit must be in the upper layer before the agent sees the commit: mount first.
+    WorkspaceRef mountOnly = workspace(uid, image);
+    mountOnly.setImage(ws.getImage());
+    kube.resource(nodeCache(image, ref, List.of(mountOnly))).create();
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () ->
+                status() != null
+                    && status().getWorkspaces().stream()
+                        .anyMatch(w -> w.getState() == WorkspaceState.Mounted));
+    Path merged = Path.of(status().getWorkspaces().get(0).getMergedPath());
+    Files.writeString(merged.resolve("result.txt"), "laminated");
+    Files.delete(merged.resolve("app/run"));
+
+    kube.resources(NodeCache.class)
+        .withName(NODE)
+        .edit(
+            nc -> {
+              nc.getSpec().setWorkspaces(List.of(ws));
+              return nc;
+            });
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () -> {
+              CommitStatus committed = status().getWorkspaces().get(0).getCommitted();
+              return committed != null && committed.getState() != CommitState.Pushing;
+            });
+    CommitStatus committed = status().getWorkspaces().get(0).getCommitted();
+    assertThat(committed.getState()).as(committed.getMessage()).isEqualTo(CommitState.Pushed);
+    var pushed =
+        registry.client().resolve(registry.reference("team/app:committed"), TestImages.AMD64);
+    assertThat(pushed.manifestDigest().toString()).isEqualTo(committed.getDigest());
+    assertThat(pushed.layers()).hasSize(image.layers().size() + 1);
+    assertThat(pushed.diffIds().subList(0, 2)).isEqualTo(image.diffIds());
   }
 
   @Test
