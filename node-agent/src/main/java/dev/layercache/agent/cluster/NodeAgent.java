@@ -373,7 +373,13 @@ public final class NodeAgent implements AutoCloseable {
         status.setMessage("upper layer is over its size limit");
       }
       if (ref.getCommit() != null) {
-        status.setCommitted(commits.computeIfAbsent(ref.getUid(), uid -> startCommit(ref, info)));
+        // Once per target: setting or changing commit.image commits again.
+        CommitStatus last = commits.get(ref.getUid());
+        if (last == null || !last.getImage().equals(ref.getCommit().getImage())) {
+          last = startCommit(ref, info);
+          commits.put(ref.getUid(), last);
+        }
+        status.setCommitted(last);
       }
     } catch (IOException | RuntimeException e) {
       status.setState(WorkspaceState.Failed);
@@ -409,10 +415,7 @@ public final class NodeAgent implements AutoCloseable {
                         scratch);
             done =
                 commitStatus(
-                    result.image().toString(),
-                    CommitState.Pushed,
-                    result.manifestDigest().toString(),
-                    null);
+                    spec.getImage(), CommitState.Pushed, result.manifestDigest().toString(), null);
           } catch (IOException | RuntimeException e) {
             done = commitStatus(spec.getImage(), CommitState.Failed, null, e.getMessage());
           } finally {
@@ -424,7 +427,7 @@ public final class NodeAgent implements AutoCloseable {
               }
             }
           }
-          commits.replace(ref.getUid(), done);
+          commits.replace(ref.getUid(), pushing, done); // unless a newer commit started
           requestSync();
         });
     return pushing;
