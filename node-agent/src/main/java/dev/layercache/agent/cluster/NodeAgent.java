@@ -48,6 +48,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -206,9 +207,9 @@ public final class NodeAgent implements AutoCloseable {
     }
     pin(nodeCache, wanted);
     recordImages(nodeCache);
-    List<WorkspaceStatus> workspaceStatuses = convergeWorkspaces(nodeCache, byDiffId);
+    WorkspaceRound round = convergeWorkspaces(nodeCache, byDiffId);
     collectGarbage();
-    writeStatus(nodeCache, wanted, workspaceStatuses);
+    writeStatus(nodeCache, wanted, round);
   }
 
   private void converge(LayerRef layer) throws IOException {
@@ -315,40 +316,55 @@ public final class NodeAgent implements AutoCloseable {
     }
   }
 
-  private List<WorkspaceStatus> convergeWorkspaces(
-      NodeCache nodeCache, Map<String, LayerRef> layers) throws IOException {
+  /** What one sync found and did to the workspaces: their statuses and the node's workspaces. */
+  private record WorkspaceRound(List<WorkspaceStatus> statuses, List<WorkspaceInfo> infos) {}
+
+  /**
+   * Mounts what the spec wants and unmounts what it dropped. The workspaces are listed (mount table
+   * read, every upper measured) once per sync, and again only if this sync changed them.
+   */
+  private WorkspaceRound convergeWorkspaces(NodeCache nodeCache, Map<String, LayerRef> layers)
+      throws IOException {
     List<WorkspaceRef> wanted =
         nodeCache.getSpec().getWorkspaces() == null
             ? List.of()
             : nodeCache.getSpec().getWorkspaces();
+    List<WorkspaceInfo> infos = workspaces.list();
+    Map<String, WorkspaceInfo> byName = new HashMap<>();
+    infos.forEach(info -> byName.put(info.record().name(), info));
     Set<String> wantedUids = new HashSet<>();
     List<WorkspaceStatus> statuses = new ArrayList<>();
+    boolean changed = false;
     for (WorkspaceRef ref : wanted) {
       wantedUids.add(ref.getUid());
       removed.remove(ref.getUid());
-      statuses.add(convergeWorkspace(ref, layers));
+      WorkspaceInfo existing = byName.get(ref.getUid());
+      changed |= existing == null || !existing.mounted();
+      statuses.add(convergeWorkspace(ref, existing, layers));
     }
-    for (WorkspaceInfo info : workspaces.list()) {
+    for (WorkspaceInfo info : infos) {
       String uid = info.record().name();
       if (wantedUids.contains(uid) || !ownedHere(info)) {
         continue;
       }
       removed.put(uid, removeWorkspace(info));
       commits.remove(uid);
+      changed = true;
     }
     // Report removals for a while, so the operator can release the workspace; then forget them.
     while (removed.size() > MAX_REMOVED_REPORTED) {
       removed.remove(removed.keySet().iterator().next());
     }
     statuses.addAll(removed.values());
-    return statuses;
+    return new WorkspaceRound(statuses, changed ? workspaces.list() : infos);
   }
 
-  private WorkspaceStatus convergeWorkspace(WorkspaceRef ref, Map<String, LayerRef> layers) {
+  private WorkspaceStatus convergeWorkspace(
+      WorkspaceRef ref, WorkspaceInfo listed, Map<String, LayerRef> layers) {
     WorkspaceStatus status = new WorkspaceStatus();
     status.setUid(ref.getUid());
     try {
-      Optional<WorkspaceInfo> existing = workspaces.get(ref.getUid());
+      Optional<WorkspaceInfo> existing = Optional.ofNullable(listed);
       if (existing.isEmpty() || !existing.get().mounted()) {
         List<String> missing =
             ref.getLowers().stream().filter(diffId -> !isPresent(diffId)).toList();
@@ -519,12 +535,11 @@ public final class NodeAgent implements AutoCloseable {
     }
   }
 
-  private void writeStatus(
-      NodeCache nodeCache, List<LayerRef> wanted, List<WorkspaceStatus> workspaceStatuses)
+  private void writeStatus(NodeCache nodeCache, List<LayerRef> wanted, WorkspaceRound round)
       throws IOException {
     List<LayerStatus> layerStatuses =
         wanted.stream().map(l -> progress.status(l.getDiffID())).toList();
-    List<WorkspaceInfo> infos = workspaces.list();
+    List<WorkspaceInfo> infos = round.infos();
     SpaceReport space = SpaceReport.compute(store.images(), store.layers(), infos);
     FsStats fs = Syscalls.statfs(store.layout().root());
     DiskStatus disk = new DiskStatus();
@@ -536,7 +551,7 @@ public final class NodeAgent implements AutoCloseable {
         NodeCacheStatusBuilder.build(
             nodeCache,
             new NodeCacheStatusBuilder.Observation(
-                layerStatuses, workspaceStatuses, disk, space, diskPressure),
+                layerStatuses, round.statuses(), disk, space, diskPressure),
             version,
             clock.instant());
     metrics.observe(space, infos.size(), status);
