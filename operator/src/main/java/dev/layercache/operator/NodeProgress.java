@@ -79,7 +79,10 @@ record NodeProgress(
     Failure failure = new Failure();
     failure.setNode(view.name());
     failure.setDigest(layer.getDiffID());
-    failure.setReason(view.diskPressure() ? DISK_PRESSURE : LAYER_FAILED);
+    failure.setReason(
+        layer.getReason() != null
+            ? layer.getReason()
+            : view.diskPressure() ? DISK_PRESSURE : LAYER_FAILED);
     failure.setMessage(
         Objects.requireNonNullElse(layer.getMessage(), "the agent reported no cause"));
     return failure;

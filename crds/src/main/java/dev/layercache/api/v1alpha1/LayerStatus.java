@@ -22,8 +22,21 @@ public class LayerStatus {
   @JsonPropertyDescription("Bytes to fetch in all.")
   private Long bytesTotal;
 
+  @JsonPropertyDescription(
+      "Why the layer failed, in one CamelCase word, when Failed: NotFound, Unauthorized,"
+          + " RegistryUnavailable, DigestMismatch, BadLayer, DiskPressure or PullFailed.")
+  private String reason;
+
   @JsonPropertyDescription("Why the layer failed, when Failed.")
   private String message;
+
+  public String getReason() {
+    return reason;
+  }
+
+  public void setReason(String reason) {
+    this.reason = reason;
+  }
 
   public String getDiffID() {
     return diffID;
@@ -74,12 +87,13 @@ public class LayerStatus {
         && Objects.equals(state, other.state)
         && Objects.equals(bytesDone, other.bytesDone)
         && Objects.equals(bytesTotal, other.bytesTotal)
+        && Objects.equals(reason, other.reason)
         && Objects.equals(message, other.message);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(diffID, state, bytesDone, bytesTotal, message);
+    return Objects.hash(diffID, state, bytesDone, bytesTotal, reason, message);
   }
 
   @Override
@@ -96,6 +110,9 @@ public class LayerStatus {
         + ", "
         + "bytesTotal="
         + bytesTotal
+        + ", "
+        + "reason="
+        + reason
         + ", "
         + "message="
         + message

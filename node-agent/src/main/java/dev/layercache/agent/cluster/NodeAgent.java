@@ -231,7 +231,7 @@ public final class NodeAgent implements AutoCloseable {
       budget.check(store.layout().root(), needed, "layer " + diffId);
     } catch (DiskPressureException e) {
       diskPressure = Optional.of(e.getMessage());
-      progress.failed(diffId, e.getMessage());
+      progress.failed(diffId, FailureReason.of(e), e.getMessage());
       failedAt.put(diffId, clock.instant());
       return;
     }
@@ -266,7 +266,7 @@ public final class NodeAgent implements AutoCloseable {
               } else {
                 metrics.layerFailed();
                 failedAt.put(diffId, clock.instant());
-                progress.failed(diffId, String.join("; ", errors));
+                progress.failed(diffId, FailureReason.of(cause), String.join("; ", errors));
               }
             });
   }

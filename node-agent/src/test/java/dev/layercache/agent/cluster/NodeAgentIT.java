@@ -475,6 +475,7 @@ class NodeAgentIT {
                         .allMatch(l -> l.getState() == LayerState.Failed));
     Optional<LayerStatus> failed = status().getLayers().stream().findFirst();
     assertThat(failed.get().getMessage()).contains("team/missing").contains("BLOB_UNKNOWN");
+    assertThat(failed.get().getReason()).isEqualTo("NotFound");
     assertThat(status().getConditions())
         .anySatisfy(
             c -> {
