@@ -33,8 +33,8 @@ final class AgentCommand implements Callable<Integer> {
 
   @Option(
       names = "--metrics-port",
-      defaultValue = "9090",
-      description = "Port of /metrics and /healthz (default: ${DEFAULT-VALUE}).")
+      defaultValue = "${env:LAYERCACHE_METRICS_PORT:-9090}",
+      description = "Port of /metrics and /healthz (default: $LAYERCACHE_METRICS_PORT, else 9090).")
   int metricsPort;
 
   @Option(

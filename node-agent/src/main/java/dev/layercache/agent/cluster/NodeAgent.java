@@ -193,7 +193,8 @@ public final class NodeAgent implements AutoCloseable {
   void sync() throws IOException {
     NodeCache nodeCache = informer.getStore().getByKey(nodeName);
     if (nodeCache == null) {
-      return; // the operator creates it; nothing to do until then
+      healthy.set(true); // the API server answered; the operator has yet to create it
+      return;
     }
     List<LayerRef> wanted = NodeCacheStatusBuilder.layers(nodeCache);
     Map<String, LayerRef> byDiffId = new LinkedHashMap<>();
