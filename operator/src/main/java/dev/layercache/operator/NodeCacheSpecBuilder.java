@@ -142,7 +142,7 @@ final class NodeCacheSpecBuilder {
         if (live.contains(ref.getUid())) {
           List<LayerRef> lowers =
               ref.getLowers().stream().map(known::get).filter(Objects::nonNull).toList();
-          workspaces.put(key(ref), new WorkspacePlacement(current.name(), ref, lowers, null));
+          workspaces.put(key(ref), WorkspacePlacement.recovered(current.name(), ref, lowers));
         }
       }
     }

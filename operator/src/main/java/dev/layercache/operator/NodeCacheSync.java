@@ -92,7 +92,7 @@ final class NodeCacheSync {
       for (WorkspaceRef ref : NodeCacheView.of(nodeCache).specWorkspaces()) {
         if (uid.equals(ref.getUid())) {
           return Optional.of(
-              new WorkspacePlacement(nodeCache.getMetadata().getName(), ref, List.of(), null));
+              WorkspacePlacement.recovered(nodeCache.getMetadata().getName(), ref, List.of()));
         }
       }
     }
