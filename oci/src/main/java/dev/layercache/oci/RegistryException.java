@@ -49,6 +49,27 @@ public final class RegistryException extends IOException {
         cause);
   }
 
+  /** A network failure in words ("connection refused"), where the JDK's exception has none. */
+  static String describe(IOException e) {
+    if (e instanceof java.net.ConnectException) {
+      return "connection refused" + (e.getMessage() == null ? "" : " (" + e.getMessage() + ")");
+    }
+    if (e instanceof java.net.http.HttpConnectTimeoutException) {
+      return "connect timed out";
+    }
+    if (e instanceof java.net.http.HttpTimeoutException) {
+      return "timed out waiting for the registry";
+    }
+    if (e instanceof java.net.UnknownHostException) {
+      return "unknown host " + e.getMessage();
+    }
+    if (e instanceof javax.net.ssl.SSLException) {
+      return "TLS: " + e.getMessage();
+    }
+    String kind = e.getClass().getSimpleName();
+    return e.getMessage() == null ? kind : kind + ": " + e.getMessage();
+  }
+
   /** The HTTP status, or -1 when no final answer came (network failures, retries exhausted). */
   public int status() {
     return status;

@@ -127,7 +127,7 @@ final class RegistryTransport {
       } catch (RegistryException | InterruptedIOException e) {
         throw e;
       } catch (IOException e) {
-        problem = e.toString();
+        problem = RegistryException.describe(e);
         cause = e;
       }
       if (attempt >= retry.maxAttempts()) {

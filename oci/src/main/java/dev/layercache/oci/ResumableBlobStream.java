@@ -87,7 +87,7 @@ final class ResumableBlobStream extends InputStream {
         throw RegistryException.exhausted(
             "download of " + what + " (resuming at byte " + position + ")",
             attempt,
-            cause.toString(),
+            RegistryException.describe(cause),
             cause);
       }
       sleep(retry.delay(attempt, Optional.empty()));

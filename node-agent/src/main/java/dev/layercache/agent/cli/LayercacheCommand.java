@@ -2,6 +2,8 @@ package dev.layercache.agent.cli;
 
 import dev.layercache.oci.InvalidReferenceException;
 import java.io.PrintWriter;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Path;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -83,6 +85,19 @@ public final class LayercacheCommand {
   }
 
   private static String message(Throwable e) {
+    // The JDK's file errors carry only the path as their message.
+    if (e instanceof AccessDeniedException denied) {
+      return "permission denied: "
+          + denied.getFile()
+          + " (the store and mounts need root; or pick a store with --root)";
+    }
+    if (e instanceof FileSystemException fs && fs.getReason() == null) {
+      String kind = e.getClass().getSimpleName().replace("Exception", "");
+      return kind
+          + ": "
+          + fs.getFile()
+          + (fs.getOtherFile() == null ? "" : " -> " + fs.getOtherFile());
+    }
     String message = e.getMessage();
     return message == null || message.isBlank() ? e.toString() : message;
   }
