@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Cold pull + unpack (empty store) of the same images from a loopback registry, in the same run:
-#   layercache pull (the CLI: a fresh JVM each time, so JVM start and JIT warm-up are included)
+#   layercache pull (the CLI: a fresh JVM each time, so JVM start and JIT warm-up are included;
+#   with the class-data-sharing archive the ./layercache launcher keeps)
 #   vs containerd `ctr images pull` vs skopeo copy + umoci unpack
 #   vs the raw pipeline `curl | pigz -d | tar -x` (all layers in parallel), a lower bound.
 # Runs are interleaved (one of each tool per round) so that load on the machine hits all alike, and
@@ -72,8 +73,13 @@ if ! pid_alive "$RUN/registry.pid" docker-registry; then start_registry; started
 echo "building layercache ..." >&2
 "$REPO/layercache" --version >/dev/null
 (cd "$REPO" && ./mvnw -q -B -o -pl node-agent test-compile -Dspotless.check.skip=true)
-# Run the built jar directly: the launcher would rebuild if sources change during the benchmark.
-LAYERCACHE=(java ${LAYERCACHE_JAVA_OPTS:-} -cp "$REPO/node-agent/target/layercache.jar:$REPO/node-agent/target/lib/*" dev.layercache.agent.Main)
+# Run the built jar directly (the launcher would rebuild if sources changed during the benchmark),
+# with the class-data-sharing archive the launcher makes on its first run after a build.
+rm -f "$REPO/node-agent/target/layercache.jsa"
+"$REPO/layercache" --root "$B/cds-warm-up" pull "$REG_ADDR/${IMAGES%% *}" >/dev/null 2>&1
+rm -rf "$B/cds-warm-up"
+LAYERCACHE=(java -XX:SharedArchiveFile="$REPO/node-agent/target/layercache.jsa" -Xlog:cds=off -Xlog:cds+dynamic=off
+  ${LAYERCACHE_JAVA_OPTS:-} -cp "$REPO/node-agent/target/layercache.jar:$REPO/node-agent/target/lib/*" dev.layercache.agent.Main)
 
 # fresh_fs DIR: mount a new, empty ext4 filesystem (4 GiB sparse image) at DIR
 fresh_fs() {
