@@ -15,7 +15,6 @@ import dev.layercache.oci.Platform;
 import dev.layercache.oci.RegistryClient;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.time.Clock;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -62,8 +61,7 @@ final class Workspaces {
   }
 
   static boolean complete(LayerStore store, ImageRecord image) {
-    return image.layers().stream()
-        .allMatch(l -> Files.isDirectory(store.layout().layerDiff(l.diffId())));
+    return image.layers().stream().allMatch(l -> store.has(l.diffId()));
   }
 
   /** Runs an engine call, turning the caller's mistakes (bad names) into exit code 2. */

@@ -28,7 +28,6 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -281,7 +280,7 @@ public final class NodeAgent implements AutoCloseable {
   private void recordImages(NodeCache nodeCache) throws IOException {
     for (ResolvedImage image : specImages(nodeCache)) {
       if (image.getLayers() == null
-          || !image.getLayers().stream().allMatch(l -> isPresent(l.getDiffID()))) {
+          || !image.getLayers().stream().allMatch(l -> store.has(l.getDiffID()))) {
         continue;
       }
       Optional<ImageRecord> recorded = store.image(image.getImage());
@@ -360,10 +359,6 @@ public final class NodeAgent implements AutoCloseable {
     healthy.set(true);
   }
 
-  private boolean isPresent(String diffId) {
-    return Files.isDirectory(store.layout().layerDiff(diffId));
-  }
-
   private static List<ResolvedImage> specImages(NodeCache nodeCache) {
     return nodeCache.getSpec() == null || nodeCache.getSpec().getImages() == null
         ? List.of()
@@ -377,7 +372,8 @@ public final class NodeAgent implements AutoCloseable {
         .toList();
   }
 
-  private static long size(LayerRef layer) {
+  /** The blob size a LayerRef gives, or -1 (unknown) when it gives none. */
+  static long size(LayerRef layer) {
     return layer.getSize() == null ? -1 : layer.getSize();
   }
 

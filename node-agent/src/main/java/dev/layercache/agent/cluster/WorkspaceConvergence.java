@@ -23,7 +23,6 @@ import dev.layercache.oci.Platform;
 import dev.layercache.oci.RegistryClient;
 import io.fabric8.kubernetes.api.model.Quantity;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -124,7 +123,7 @@ final class WorkspaceConvergence {
       Optional<WorkspaceInfo> existing = Optional.ofNullable(listed);
       if (existing.isEmpty() || !existing.get().mounted()) {
         List<String> missing =
-            ref.getLowers().stream().filter(diffId -> !isPresent(diffId)).toList();
+            ref.getLowers().stream().filter(diffId -> !store.has(diffId)).toList();
         if (!missing.isEmpty()) {
           status.setMessage("waiting for " + missing.size() + " of its layers");
           return status; // no state yet: Pending from the operator's point of view
@@ -226,7 +225,7 @@ final class WorkspaceConvergence {
                       diffId,
                       layer == null ? diffId : layer.getDigest(),
                       layer == null ? "" : layer.getMediaType(),
-                      layer == null ? 0 : size(layer));
+                      layer == null ? 0 : NodeAgent.size(layer));
                 })
             .toList();
     // The operator pins the image to the manifest mounted; a commit builds on that manifest.
@@ -273,13 +272,5 @@ final class WorkspaceConvergence {
 
   private boolean ownedHere(WorkspaceInfo info) {
     return owner.equals(info.record().owner());
-  }
-
-  private boolean isPresent(String diffId) {
-    return Files.isDirectory(store.layout().layerDiff(diffId));
-  }
-
-  private static long size(LayerRef layer) {
-    return layer.getSize() == null ? -1 : layer.getSize();
   }
 }

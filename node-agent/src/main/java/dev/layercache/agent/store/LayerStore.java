@@ -33,7 +33,8 @@ import java.util.stream.Stream;
  * renamed into place, so a reader sees a whole layer or none.
  */
 public final class LayerStore implements Closeable {
-  private static final ObjectMapper JSON =
+  /** How the store writes its records, and how the CLI prints JSON: indented, ISO-8601 dates. */
+  public static final ObjectMapper JSON =
       new ObjectMapper()
           .registerModule(new JavaTimeModule())
           .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
@@ -80,6 +81,11 @@ public final class LayerStore implements Closeable {
 
   public StoreLayout layout() {
     return layout;
+  }
+
+  /** Whether the layer is in the store: its directory appears whole, by rename, or not at all. */
+  public boolean has(String diffId) {
+    return Files.isDirectory(layout.layerDiff(diffId));
   }
 
   public Optional<LayerRecord> layer(String diffId) throws IOException {

@@ -1,8 +1,6 @@
 package dev.layercache.agent.workspace;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import dev.layercache.agent.kernel.KernelFeatures;
 import dev.layercache.agent.kernel.MountException;
 import dev.layercache.agent.kernel.MountPoint;
@@ -50,11 +48,7 @@ public final class WorkspaceManager {
   /** Workspace names: also directory names, so no slashes, no leading dot. */
   public static final Pattern NAME = Pattern.compile("[a-z0-9]([a-z0-9._-]{0,251}[a-z0-9])?");
 
-  private static final ObjectMapper JSON =
-      new ObjectMapper()
-          .registerModule(new JavaTimeModule())
-          .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
-          .enable(SerializationFeature.INDENT_OUTPUT);
+  private static final ObjectMapper JSON = LayerStore.JSON;
 
   private final LayerStore store;
   private final StoreLayout layout;
@@ -92,7 +86,7 @@ public final class WorkspaceManager {
       return reactivate(existing.get(), lowers, dirs);
     }
     for (String diffId : lowers) {
-      if (!Files.isDirectory(layout.layerDiff(diffId))) {
+      if (!store.has(diffId)) {
         throw new WorkspaceException(
             WorkspaceException.Kind.NOT_FOUND,
             "workspace "
