@@ -1,8 +1,8 @@
 package dev.layercache.agent.cli;
 
+import dev.layercache.agent.standalone.StandaloneReconciler;
 import dev.layercache.agent.store.LayerStore;
 import dev.layercache.agent.store.PullListener;
-import dev.layercache.agent.workspace.StandaloneReconciler;
 import dev.layercache.agent.workspace.WorkspaceManager;
 import dev.layercache.oci.Platform;
 import dev.layercache.oci.RegistryClient;

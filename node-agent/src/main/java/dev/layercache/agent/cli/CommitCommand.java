@@ -1,7 +1,7 @@
 package dev.layercache.agent.cli;
 
+import dev.layercache.agent.kernel.DirFd;
 import dev.layercache.agent.store.LayerStore;
-import dev.layercache.agent.unpack.LayerUnpacker;
 import dev.layercache.agent.workspace.LayerCommitter;
 import dev.layercache.agent.workspace.WorkspaceInfo;
 import dev.layercache.oci.ImageReference;
@@ -54,7 +54,7 @@ final class CommitCommand implements Callable<Integer> {
             new LayerCommitter(cli.registry.client(), Clock.systemUTC())
                 .commit(ws.record(), ws.layout().upper(), platform, ref, scratch);
       } finally {
-        LayerUnpacker.deleteTree(scratch);
+        DirFd.deleteTree(scratch);
       }
     }
     if (cli.output == LayercacheCommand.Output.json) {

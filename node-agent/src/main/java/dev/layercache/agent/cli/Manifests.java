@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import dev.layercache.agent.workspace.StandaloneReconciler;
+import dev.layercache.agent.standalone.StandaloneReconciler;
 import dev.layercache.agent.workspace.WorkspaceManager;
 import dev.layercache.api.v1alpha1.LayerCache;
 import dev.layercache.api.v1alpha1.OverlayWorkspace;

@@ -1,9 +1,9 @@
 package dev.layercache.agent.cluster;
 
+import dev.layercache.agent.kernel.DirFd;
 import dev.layercache.agent.store.ImageRecord;
 import dev.layercache.agent.store.LayerRecord;
 import dev.layercache.agent.store.LayerStore;
-import dev.layercache.agent.unpack.LayerUnpacker;
 import dev.layercache.agent.workspace.LayerCommitter;
 import dev.layercache.agent.workspace.WorkspaceBusyException;
 import dev.layercache.agent.workspace.WorkspaceInfo;
@@ -193,7 +193,7 @@ final class WorkspaceConvergence {
           } finally {
             if (scratch != null) {
               try {
-                LayerUnpacker.deleteTree(scratch);
+                DirFd.deleteTree(scratch);
               } catch (IOException ignored) {
                 // staging is cleared at the next start
               }

@@ -111,7 +111,7 @@ public record KernelFeatures(
     }
   }
 
-  /** For {@code layercache df -v} and logs: the probed options, e.g. "lowerdir+ volatile". */
+  /** The probed options for logs and benchmark headers, e.g. "lowerdir+ volatile". */
   public String summary() {
     StringBuilder s = new StringBuilder();
     if (lowerdirPlus) {

@@ -47,10 +47,6 @@ public final class OverlayMounter implements Mounter {
     this.linkDir = linkDir;
   }
 
-  public KernelFeatures features() {
-    return features;
-  }
-
   @Override
   public void mount(OverlayMount mount) throws IOException {
     if (!features.overlay()) {

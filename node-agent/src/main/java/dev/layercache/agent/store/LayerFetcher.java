@@ -1,5 +1,6 @@
 package dev.layercache.agent.store;
 
+import dev.layercache.agent.kernel.DirFd;
 import dev.layercache.agent.kernel.Syscalls;
 import dev.layercache.agent.unpack.DiffIdInputStream;
 import dev.layercache.agent.unpack.LayerCompression;
@@ -169,7 +170,7 @@ public final class LayerFetcher {
   /** Removes a failed layer's staging directory; the failure is what the caller hears about. */
   private static IOException discard(Path staged, IOException failure) {
     try {
-      LayerUnpacker.deleteTree(staged);
+      DirFd.deleteTree(staged);
     } catch (IOException cleanup) {
       failure.addSuppressed(cleanup);
     }

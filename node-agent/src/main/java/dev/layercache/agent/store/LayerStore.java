@@ -3,7 +3,8 @@ package dev.layercache.agent.store;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
-import dev.layercache.agent.unpack.LayerUnpacker;
+import dev.layercache.agent.kernel.AtomicFiles;
+import dev.layercache.agent.kernel.DirFd;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -68,7 +69,7 @@ public final class LayerStore implements Closeable {
     }
     Path staging = layout.staging();
     if (Files.exists(staging)) {
-      LayerUnpacker.deleteTree(staging);
+      DirFd.deleteTree(staging);
     }
     Files.createDirectories(staging);
     return new LayerStore(layout, channel, lock);
@@ -121,25 +122,21 @@ public final class LayerStore implements Closeable {
    */
   public LayerRecord commit(Path staged, LayerRecord record) throws IOException {
     requireWriter();
-    writeSynced(staged.resolve(StoreLayout.LAYER_RECORD), JSON.writeValueAsBytes(record));
+    AtomicFiles.write(staged.resolve(StoreLayout.LAYER_RECORD), JSON.writeValueAsBytes(record));
     Path target = layout.layer(record.diffId());
     try {
       Files.move(staged, target, StandardCopyOption.ATOMIC_MOVE);
     } catch (FileAlreadyExistsException | DirectoryNotEmptyException alreadyThere) {
-      LayerUnpacker.deleteTree(staged);
+      DirFd.deleteTree(staged);
       return layer(record.diffId()).orElse(record);
     }
-    fsyncDirectory(layout.layers());
+    AtomicFiles.fsyncDirectory(layout.layers());
     return record;
   }
 
   public void saveImage(ImageRecord image) throws IOException {
     requireWriter();
-    Path target = layout.image(recordKey(image.reference()));
-    Path temp = layout.staging().resolve(target.getFileName() + "." + UUID.randomUUID());
-    writeSynced(temp, JSON.writeValueAsBytes(image));
-    Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    fsyncDirectory(layout.images());
+    AtomicFiles.write(layout.image(recordKey(image.reference())), JSON.writeValueAsBytes(image));
   }
 
   public Optional<ImageRecord> image(String reference) throws IOException {
@@ -204,19 +201,16 @@ public final class LayerStore implements Closeable {
     } catch (NoSuchFileException e) {
       return;
     }
-    fsyncDirectory(layout.layers());
-    LayerUnpacker.deleteTree(doomed);
+    AtomicFiles.fsyncDirectory(layout.layers());
+    DirFd.deleteTree(doomed);
   }
 
   /** Writes (or replaces) the pin of {@code pin.owner()}. */
   public void pin(Pin pin) throws IOException {
     requireWriter();
     Files.createDirectories(layout.pins());
-    Path target = layout.pins().resolve(recordKey(pin.owner()) + ".json");
-    Path temp = layout.staging().resolve(target.getFileName() + "." + UUID.randomUUID());
-    writeSynced(temp, JSON.writeValueAsBytes(pin));
-    Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    fsyncDirectory(layout.pins());
+    AtomicFiles.write(
+        layout.pins().resolve(recordKey(pin.owner()) + ".json"), JSON.writeValueAsBytes(pin));
   }
 
   /** Removes the pin of an owner; true if there was one. */
@@ -267,21 +261,8 @@ public final class LayerStore implements Closeable {
       return List.of();
     }
     try (Stream<Path> entries = Files.list(dir)) {
-      return entries.sorted().toList();
-    }
-  }
-
-  private static void writeSynced(Path file, byte[] content) throws IOException {
-    try (FileChannel out =
-        FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-      out.write(java.nio.ByteBuffer.wrap(content));
-      out.force(true);
-    }
-  }
-
-  private static void fsyncDirectory(Path dir) throws IOException {
-    try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
-      channel.force(true);
+      // Dot-names are an interrupted write's temp files.
+      return entries.filter(p -> !p.getFileName().toString().startsWith(".")).sorted().toList();
     }
   }
 

@@ -32,7 +32,7 @@ public final class LayerUnpacker {
 
   /**
    * Unpacks tar into target, which must be an existing, empty directory (not a symlink). On failure
-   * target may hold a partial tree; remove it with {@link #deleteTree}.
+   * target may hold a partial tree; remove it with {@link DirFd#deleteTree}.
    *
    * @param layer names the layer in errors, e.g. "image docker.io/x:1 layer sha256:abc"
    */
@@ -45,11 +45,6 @@ public final class LayerUnpacker {
     } catch (SyscallException e) {
       throw new UnpackException(layer, null, e.getMessage(), e);
     }
-  }
-
-  /** Removes a (staging) tree without following symlinks, read-only directories included. */
-  public static void deleteTree(Path dir) throws IOException {
-    DirFd.deleteTree(dir);
   }
 
   /**

@@ -15,7 +15,7 @@ public final class WorkspaceException extends IOException {
 
   private final Kind kind;
 
-  WorkspaceException(Kind kind, String message) {
+  public WorkspaceException(Kind kind, String message) {
     super(message);
     this.kind = kind;
   }

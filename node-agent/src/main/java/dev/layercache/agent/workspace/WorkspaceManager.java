@@ -1,6 +1,8 @@
 package dev.layercache.agent.workspace;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.layercache.agent.kernel.AtomicFiles;
+import dev.layercache.agent.kernel.DirFd;
 import dev.layercache.agent.kernel.KernelFeatures;
 import dev.layercache.agent.kernel.MountException;
 import dev.layercache.agent.kernel.MountPoint;
@@ -9,10 +11,7 @@ import dev.layercache.agent.kernel.Syscalls;
 import dev.layercache.agent.store.ImageRecord;
 import dev.layercache.agent.store.LayerStore;
 import dev.layercache.agent.store.StoreLayout;
-import dev.layercache.agent.unpack.LayerUnpacker;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -20,7 +19,6 @@ import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -62,10 +60,6 @@ public final class WorkspaceManager {
     this.mounter = mounter;
     this.kernel = kernel;
     this.clock = clock;
-  }
-
-  public KernelFeatures kernel() {
-    return kernel;
   }
 
   public WorkspaceLayout dirs(String name) {
@@ -121,17 +115,17 @@ public final class WorkspaceManager {
     Files.createDirectory(staged.merged());
     copyRootAttributes(layout.layerDiff(lowers.get(lowers.size() - 1)), staged.upper());
     // An ephemeral workspace is discarded after a crash anyway, so its record needs no fsync.
-    writeRecord(staged.record(), record, request.retain());
+    AtomicFiles.write(staged.record(), JSON.writeValueAsBytes(record), request.retain());
     try {
       Files.move(temp, dirs.dir(), StandardCopyOption.ATOMIC_MOVE);
     } catch (FileAlreadyExistsException | DirectoryNotEmptyException e) {
-      LayerUnpacker.deleteTree(temp);
+      DirFd.deleteTree(temp);
       throw new WorkspaceException(
           WorkspaceException.Kind.CONFLICT,
           "workspace " + request.name() + " already exists (" + dirs.dir() + ")");
     }
     if (request.retain()) {
-      fsync(layout.workspaces());
+      AtomicFiles.fsyncDirectory(layout.workspaces());
     }
     store.markUsed(new LinkedHashSet<>(lowers), clock.instant());
     try {
@@ -169,7 +163,7 @@ public final class WorkspaceManager {
     store.markUsed(new LinkedHashSet<>(lowers), clock.instant());
     resetWork(dirs);
     mounter.mount(MountPlanner.plan(active, layout, dirs, kernel));
-    writeRecord(dirs.record(), active, true);
+    AtomicFiles.write(dirs.record(), JSON.writeValueAsBytes(active));
     return new WorkspaceInfo(active, dirs, true, UpperUsage.bytes(dirs.upper()));
   }
 
@@ -208,10 +202,10 @@ public final class WorkspaceManager {
       Syscalls.syncfs(dirs.upper()); // a volatile mount never synced it
       // We unmounted it cleanly, so the upper is intact and the kernel may mount it again.
       resetWork(dirs); // drops work/work/incompat/volatile
-      writeRecord(
+      AtomicFiles.write(
           dirs.record(),
-          record.get().withState(WorkspaceRecord.State.RETAINED).withVolatile(false),
-          true);
+          JSON.writeValueAsBytes(
+              record.get().withState(WorkspaceRecord.State.RETAINED).withVolatile(false)));
       return Removal.RETAINED;
     }
     discard(dirs);
@@ -243,7 +237,7 @@ public final class WorkspaceManager {
     } catch (NoSuchFileException e) {
       return;
     }
-    LayerUnpacker.deleteTree(trash);
+    DirFd.deleteTree(trash);
   }
 
   /** One workspace, observed now; empty if there is no such workspace. */
@@ -318,7 +312,7 @@ public final class WorkspaceManager {
             mounts.remove(target);
           }
         }
-        LayerUnpacker.deleteTree(dir);
+        DirFd.deleteTree(dir);
         report.debris().add(dir.toString());
         continue;
       }
@@ -361,7 +355,7 @@ public final class WorkspaceManager {
     if (Files.exists(dirs.volatileMarker(), LinkOption.NOFOLLOW_LINKS)) {
       // The mount vanished without our unmount (a crash or reboot): the kernel never synced this
       // upper, so it may have lost writes. overlayfs refuses the workdir; start empty, as it asks.
-      LayerUnpacker.deleteTree(dirs.upper());
+      DirFd.deleteTree(dirs.upper());
       Files.createDirectory(dirs.upper());
       copyRootAttributes(
           layout.layerDiff(record.lowers().get(record.lowers().size() - 1)), dirs.upper());
@@ -400,7 +394,7 @@ public final class WorkspaceManager {
 
   /** The workdir is the kernel's scratch space: empty it whenever nothing has it mounted. */
   private static void resetWork(WorkspaceLayout dirs) throws IOException {
-    LayerUnpacker.deleteTree(dirs.work());
+    DirFd.deleteTree(dirs.work());
     Files.createDirectory(dirs.work());
   }
 
@@ -451,33 +445,6 @@ public final class WorkspaceManager {
           JSON.readValue(Files.readAllBytes(dirs(name).record()), WorkspaceRecord.class));
     } catch (NoSuchFileException e) {
       return Optional.empty();
-    }
-  }
-
-  /** Writes the record beside its final place and renames it over; synced when it must last. */
-  private static void writeRecord(Path file, WorkspaceRecord record, boolean sync)
-      throws IOException {
-    Path temp = file.resolveSibling(file.getFileName() + ".tmp");
-    try (FileChannel out =
-        FileChannel.open(
-            temp,
-            StandardOpenOption.CREATE,
-            StandardOpenOption.TRUNCATE_EXISTING,
-            StandardOpenOption.WRITE)) {
-      out.write(ByteBuffer.wrap(JSON.writeValueAsBytes(record)));
-      if (sync) {
-        out.force(true);
-      }
-    }
-    Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    if (sync) {
-      fsync(file.getParent());
-    }
-  }
-
-  private static void fsync(Path dir) throws IOException {
-    try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
-      channel.force(true);
     }
   }
 

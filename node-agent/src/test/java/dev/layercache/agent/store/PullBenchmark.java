@@ -1,6 +1,6 @@
 package dev.layercache.agent.store;
 
-import dev.layercache.agent.unpack.LayerUnpacker;
+import dev.layercache.agent.kernel.DirFd;
 import dev.layercache.oci.HttpRegistryClient;
 import dev.layercache.oci.ImageReference;
 import dev.layercache.oci.Platform;
@@ -47,7 +47,7 @@ public final class PullBenchmark {
       }
     } finally {
       executor.shutdownNow();
-      LayerUnpacker.deleteTree(root);
+      DirFd.deleteTree(root);
     }
   }
 }

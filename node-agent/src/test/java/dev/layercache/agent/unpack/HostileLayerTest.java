@@ -3,6 +3,7 @@ package dev.layercache.agent.unpack;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.layercache.agent.kernel.DirFd;
 import dev.layercache.agent.kernel.RootRequired;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -230,7 +231,7 @@ class HostileLayerTest {
             .file("../x", "evil")
             .build();
     assertThatThrownBy(() -> unpack(tar)).isInstanceOf(UnpackException.class);
-    LayerUnpacker.deleteTree(target);
+    DirFd.deleteTree(target);
     assertThat(target).doesNotExist();
     assertThat(outside.resolve("sentinel")).hasContent("original");
   }

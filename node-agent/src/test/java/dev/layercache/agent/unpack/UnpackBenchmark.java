@@ -1,5 +1,6 @@
 package dev.layercache.agent.unpack;
 
+import dev.layercache.agent.kernel.DirFd;
 import dev.layercache.agent.kernel.Syscalls;
 import java.io.BufferedOutputStream;
 import java.io.ByteArrayInputStream;
@@ -54,14 +55,14 @@ public final class UnpackBenchmark {
     }
     for (int run = 0; run < 3; run++) {
       Path target = dir.resolve("out");
-      LayerUnpacker.deleteTree(target);
+      DirFd.deleteTree(target);
       Files.createDirectory(target);
       Syscalls.syncfs(dir); // start each run with no dirty pages from the last one
       long t0 = System.nanoTime();
       UnpackResult result =
           new LayerUnpacker().unpack(new ByteArrayInputStream(tarBytes), target, "bench");
       long t1 = System.nanoTime();
-      LayerUnpacker.deleteTree(target);
+      DirFd.deleteTree(target);
       Files.createDirectory(target);
       Syscalls.syncfs(dir);
       long t2 = System.nanoTime();

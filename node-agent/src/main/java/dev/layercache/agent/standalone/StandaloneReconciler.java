@@ -1,8 +1,13 @@
-package dev.layercache.agent.workspace;
+package dev.layercache.agent.standalone;
 
 import dev.layercache.agent.store.ImageRecord;
 import dev.layercache.agent.store.LayerStore;
 import dev.layercache.agent.store.Pin;
+import dev.layercache.agent.workspace.WorkspaceException;
+import dev.layercache.agent.workspace.WorkspaceInfo;
+import dev.layercache.agent.workspace.WorkspaceManager;
+import dev.layercache.agent.workspace.WorkspaceRecord;
+import dev.layercache.agent.workspace.WorkspaceRequest;
 import dev.layercache.api.v1alpha1.LayerCache;
 import dev.layercache.api.v1alpha1.MountOptions;
 import dev.layercache.api.v1alpha1.OverlayWorkspace;
