@@ -65,7 +65,9 @@ final class ApplyCommand implements Callable<Integer> {
               () -> apply ? reconciler.apply(objects) : reconciler.delete(objects));
       outcomes.forEach(out::println);
       out.flush();
+      return outcomes.stream().anyMatch(StandaloneReconciler.Outcome::failed)
+          ? LayercacheCommand.EXIT_FAILED
+          : 0;
     }
-    return 0;
   }
 }

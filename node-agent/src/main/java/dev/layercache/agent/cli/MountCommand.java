@@ -5,11 +5,14 @@ import dev.layercache.agent.store.LayerStore;
 import dev.layercache.agent.store.PullListener;
 import dev.layercache.agent.workspace.WorkspaceInfo;
 import dev.layercache.agent.workspace.WorkspaceManager;
+import dev.layercache.agent.workspace.WorkspaceRecord;
 import dev.layercache.agent.workspace.WorkspaceRequest;
+import dev.layercache.oci.ImageReference;
 import dev.layercache.oci.Platform;
 import java.io.PrintWriter;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -22,8 +25,9 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "mount",
     description =
-        "Create workspace NAME: a writable overlay of IMAGE (pulled if missing). Prints the merged"
-            + " path.")
+        "Create workspace NAME: a writable overlay of IMAGE (pulled if missing), and print its"
+            + " merged path. An existing NAME over the same image is mounted again if it is not"
+            + " mounted, and takes the settings given here.")
 final class MountCommand implements Callable<Integer> {
   @ParentCommand LayercacheCommand cli;
   @Spec CommandSpec spec;
@@ -40,16 +44,20 @@ final class MountCommand implements Callable<Integer> {
       description = "Platform (default: this machine's).")
   String platform;
 
+  // Booleans, not booleans: on an existing workspace a flag not given keeps its setting.
   @Option(
       names = "--retain",
-      description = "Keep the upper layer on umount (and never mount it volatile).")
-  boolean retain;
+      negatable = true,
+      description =
+          "Keep the upper layer on umount, and never mount it volatile (default: no; for an"
+              + " existing workspace, unchanged).")
+  Boolean retain;
 
-  @Option(names = "--allow-setuid", description = "Mount without nosuid.")
-  boolean allowSetuid;
+  @Option(names = "--allow-setuid", negatable = true, description = "Mount without nosuid.")
+  Boolean allowSetuid;
 
-  @Option(names = "--allow-devices", description = "Mount without nodev.")
-  boolean allowDevices;
+  @Option(names = "--allow-devices", negatable = true, description = "Mount without nodev.")
+  Boolean allowDevices;
 
   @Override
   public Integer call() throws Exception {
@@ -58,6 +66,13 @@ final class MountCommand implements Callable<Integer> {
     try (LayerStore store = LayerStore.open(cli.root)) {
       WorkspaceManager manager = Workspaces.manager(store);
       Workspaces.recover(manager, err);
+      String reference = ImageReference.parse(image).toString();
+      Workspaces.badInputAware(
+          () -> {
+            manager.check(name, Workspaces.OWNER, reference);
+            return null;
+          });
+      Optional<WorkspaceRecord> existing = manager.get(name).map(WorkspaceInfo::record);
       ImageRecord record =
           Workspaces.ensureImage(
               store,
@@ -65,12 +80,22 @@ final class MountCommand implements Callable<Integer> {
               image,
               platform == null ? Platform.host() : Platform.parse(platform),
               PullListener.NONE);
-      WorkspaceInfo ws =
+      WorkspaceManager.Ensured ensured =
           Workspaces.badInputAware(
               () ->
-                  manager.create(
+                  manager.ensure(
                       new WorkspaceRequest(
-                          name, record, retain, allowSetuid, allowDevices, null, "cli")));
+                          name,
+                          record,
+                          setting(retain, existing.map(WorkspaceRecord::retain)),
+                          setting(allowSetuid, existing.map(WorkspaceRecord::allowSetuid)),
+                          setting(allowDevices, existing.map(WorkspaceRecord::allowDevices)),
+                          existing.map(WorkspaceRecord::sizeLimitBytes).orElse(null),
+                          Workspaces.OWNER)));
+      ensured.changes().forEach(c -> err.println("layercache: workspace " + name + ": " + c));
+      ensured.warnings().forEach(w -> err.println("layercache: " + w));
+      err.flush();
+      WorkspaceInfo ws = ensured.info();
       if (cli.output == LayercacheCommand.Output.json) {
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("name", name);
@@ -85,5 +110,10 @@ final class MountCommand implements Callable<Integer> {
       }
     }
     return 0;
+  }
+
+  /** The flag if given, else the existing workspace's setting, else off. */
+  private static boolean setting(Boolean flag, Optional<Boolean> existing) {
+    return flag != null ? flag : existing.orElse(false);
   }
 }

@@ -4,6 +4,7 @@ import dev.layercache.agent.store.LayerStore;
 import dev.layercache.agent.workspace.WorkspaceManager;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -11,10 +12,13 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
-/** {@code layercache umount NAME [--keep-upper] [--force]}. */
+/** {@code layercache umount NAME [--keep-upper | --delete-upper] [--force]}. */
 @Command(
     name = "umount",
-    description = "Unmount workspace NAME and delete it, upper layer included unless --keep-upper.")
+    description =
+        "Unmount workspace NAME. Its upper layer goes with it, unless the workspace is retained"
+            + " (mount --retain): then it is kept, listed as Retained, and mounted again by the next"
+            + " mount of NAME. --keep-upper or --delete-upper overrides that.")
 final class UmountCommand implements Callable<Integer> {
   @ParentCommand LayercacheCommand cli;
   @Spec CommandSpec spec;
@@ -22,10 +26,23 @@ final class UmountCommand implements Callable<Integer> {
   @Parameters(paramLabel = "NAME", description = "Workspace name.")
   String name;
 
-  @Option(
-      names = "--keep-upper",
-      description = "Keep the upper layer (the workspace is listed as Retained).")
-  boolean keepUpper;
+  @CommandLine.ArgGroup(exclusive = true)
+  Upper upper;
+
+  /** The explicit overrides of the workspace's own policy. */
+  static final class Upper {
+    @Option(
+        names = "--keep-upper",
+        required = true,
+        description = "Keep the upper layer, even of a workspace that is not retained.")
+    boolean keep;
+
+    @Option(
+        names = "--delete-upper",
+        required = true,
+        description = "Delete the upper layer, even of a retained workspace.")
+    boolean delete;
+  }
 
   @Option(
       names = "--force",
@@ -37,12 +54,22 @@ final class UmountCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     try (LayerStore store = LayerStore.open(cli.root)) {
       WorkspaceManager manager = Workspaces.manager(store);
+      WorkspaceManager.UpperPolicy policy =
+          upper == null
+              ? WorkspaceManager.UpperPolicy.RECORDED
+              : upper.keep
+                  ? WorkspaceManager.UpperPolicy.KEEP
+                  : WorkspaceManager.UpperPolicy.DELETE;
       WorkspaceManager.Removal removal =
-          Workspaces.badInputAware(() -> manager.remove(name, keepUpper, force));
+          Workspaces.badInputAware(() -> manager.remove(name, Workspaces.OWNER, policy, force));
       switch (removal) {
         case ABSENT -> throw new BadInputException("workspace " + name + " does not exist");
         case RETAINED ->
-            out.println(name + ": unmounted; upper layer kept at " + manager.dirs(name).upper());
+            out.println(
+                name
+                    + ": unmounted; upper layer kept at "
+                    + manager.dirs(name).upper()
+                    + " (umount --delete-upper removes it)");
         case DELETED -> out.println(name + ": unmounted and removed");
       }
       out.flush();

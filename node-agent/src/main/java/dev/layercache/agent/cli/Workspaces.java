@@ -23,6 +23,9 @@ import java.util.concurrent.Executors;
 
 /** How the workspace commands reach the engine: the store, the kernel, the registry. */
 final class Workspaces {
+  /** The owner of the workspaces that mount creates: only umount removes them. */
+  static final String OWNER = "cli";
+
   private Workspaces() {}
 
   static WorkspaceManager manager(LayerStore store) {
@@ -64,12 +67,15 @@ final class Workspaces {
     return image.layers().stream().allMatch(l -> store.has(l.diffId()));
   }
 
-  /** Runs an engine call, turning the caller's mistakes (bad names) into exit code 2. */
+  /**
+   * Runs an engine call, turning the caller's mistakes (a bad name, a request that conflicts with
+   * what exists) into exit code 2.
+   */
   static <T> T badInputAware(Callable<T> call) throws Exception {
     try {
       return call.call();
     } catch (WorkspaceException e) {
-      if (e.kind() == WorkspaceException.Kind.INVALID) {
+      if (e.kind() != WorkspaceException.Kind.NOT_FOUND) {
         throw new BadInputException(e.getMessage());
       }
       throw e;

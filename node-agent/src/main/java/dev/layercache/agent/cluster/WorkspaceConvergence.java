@@ -128,7 +128,7 @@ final class WorkspaceConvergence {
           status.setMessage("waiting for " + missing.size() + " of its layers");
           return status; // no state yet: Pending from the operator's point of view
         }
-        existing = Optional.of(workspaces.create(request(ref, layers)));
+        existing = Optional.of(workspaces.ensure(request(ref, layers)).info());
       }
       WorkspaceInfo info = existing.get();
       status.setState(WorkspaceState.Mounted);
@@ -258,7 +258,7 @@ final class WorkspaceConvergence {
     WorkspaceStatus status = new WorkspaceStatus();
     status.setUid(info.record().name());
     try {
-      workspaces.remove(info.record().name(), info.record().retain(), false);
+      workspaces.remove(info.record().name(), owner, WorkspaceManager.UpperPolicy.RECORDED, false);
       status.setState(WorkspaceState.Removed);
     } catch (WorkspaceBusyException e) {
       status.setState(WorkspaceState.Failed);

@@ -17,6 +17,12 @@ public interface Mounter {
    */
   void unmount(Path target, boolean detach) throws IOException;
 
+  /**
+   * Changes the nosuid and nodev flags of the mount at target in place (a bind remount: the
+   * filesystem and its users are not disturbed).
+   */
+  void setFlags(Path target, boolean nosuid, boolean nodev) throws IOException;
+
   /** The overlay mounts in this mount namespace, in mount order. */
   List<MountPoint> overlayMounts() throws IOException;
 }

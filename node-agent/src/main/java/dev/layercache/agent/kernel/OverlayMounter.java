@@ -208,6 +208,21 @@ public final class OverlayMounter implements Mounter {
   }
 
   @Override
+  public void setFlags(Path target, boolean nosuid, boolean nodev) throws IOException {
+    long flags =
+        Syscalls.MS_REMOUNT
+            | Syscalls.MS_BIND
+            | (nosuid ? Syscalls.MS_NOSUID : 0)
+            | (nodev ? Syscalls.MS_NODEV : 0);
+    try {
+      Syscalls.mount(null, target, null, flags, null);
+    } catch (SyscallException e) {
+      throw new MountException(
+          "remount of " + target, "target=" + target + " flags=0x" + Long.toHexString(flags), e);
+    }
+  }
+
+  @Override
   public List<MountPoint> overlayMounts() throws IOException {
     return MountInfo.read().stream().filter(m -> m.fstype().equals(OverlayMount.FSTYPE)).toList();
   }

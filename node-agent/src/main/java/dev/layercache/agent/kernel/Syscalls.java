@@ -24,6 +24,8 @@ public final class Syscalls {
   public static final long MS_NOSUID = 2;
   public static final long MS_NODEV = 4;
   public static final long MS_NOEXEC = 8;
+  public static final long MS_REMOUNT = 32;
+  public static final long MS_BIND = 4096;
   public static final int MNT_DETACH = 2;
 
   /** Mount attributes of the new mount API (fsmount(2)): the same flags as MS_*, renumbered. */
@@ -251,14 +253,14 @@ public final class Syscalls {
     }
   }
 
-  /** mount(2). */
+  /** mount(2); source and fstype may be null (a remount). */
   public static void mount(String source, Path target, String fstype, long flags, String data)
       throws SyscallException {
     byte[] cdata = data == null ? null : cString(data, PATH_CHARSET);
     if (Lib.C.mount(
-            cString(source, PATH_CHARSET),
+            source == null ? null : cString(source, PATH_CHARSET),
             cPath(target),
-            cString(fstype, PATH_CHARSET),
+            fstype == null ? null : cString(fstype, PATH_CHARSET),
             flags,
             cdata)
         != 0) {

@@ -6,14 +6,15 @@ import dev.layercache.agent.store.Pin;
 import dev.layercache.agent.workspace.WorkspaceException;
 import dev.layercache.agent.workspace.WorkspaceInfo;
 import dev.layercache.agent.workspace.WorkspaceManager;
-import dev.layercache.agent.workspace.WorkspaceRecord;
 import dev.layercache.agent.workspace.WorkspaceRequest;
 import dev.layercache.api.v1alpha1.LayerCache;
 import dev.layercache.api.v1alpha1.MountOptions;
 import dev.layercache.api.v1alpha1.OverlayWorkspace;
 import dev.layercache.api.v1alpha1.ReclaimPolicy;
 import dev.layercache.api.v1alpha1.UpperLayerSpec;
+import dev.layercache.oci.ImageReference;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Quantity;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -37,7 +38,11 @@ public final class StandaloneReconciler {
   }
 
   /** One object's outcome, kubectl style: {@code overlayworkspace/default/x created}. */
-  public record Outcome(String object, String action) {
+  public record Outcome(String object, String action, boolean failed) {
+    Outcome(String object, String action) {
+      this(object, action, false);
+    }
+
     @Override
     public String toString() {
       return object + " " + action;
@@ -66,28 +71,49 @@ public final class StandaloneReconciler {
     return "LayerCache/" + cache.getMetadata().getName();
   }
 
+  /**
+   * Applies the objects: first checks every workspace against what exists (owner, image), so a
+   * conflict stops the run before anything is pulled or mounted; then LayerCaches, so a workspace
+   * of a cached image finds its layers pinned and present; then workspaces. A run-time failure of
+   * one object (a registry error, a full disk) is its outcome; the others still apply.
+   */
   public List<Outcome> apply(List<HasMetadata> objects) throws IOException {
+    for (OverlayWorkspace ows : workspacesOf(objects)) {
+      workspaces.check(
+          workspaceName(ows),
+          owner(ows),
+          ImageReference.parse(ows.getSpec().getImage()).toString());
+    }
     List<Outcome> outcomes = new ArrayList<>();
-    // LayerCaches first, so a workspace of a cached image finds its layers pinned and present.
     for (HasMetadata object : objects) {
       if (object instanceof LayerCache cache) {
-        outcomes.add(apply(cache));
+        outcomes.add(attempt("layercache/" + cache.getMetadata().getName(), () -> apply(cache)));
       }
     }
-    for (HasMetadata object : objects) {
-      if (object instanceof OverlayWorkspace ows) {
-        outcomes.add(apply(ows));
-      }
+    for (OverlayWorkspace ows : workspacesOf(objects)) {
+      outcomes.add(attempt(label(ows), () -> apply(ows)));
     }
     return outcomes;
   }
 
+  /** Deletes the objects, after checking that every workspace among them is theirs to delete. */
   public List<Outcome> delete(List<HasMetadata> objects) throws IOException {
-    List<Outcome> outcomes = new ArrayList<>();
-    for (HasMetadata object : objects) {
-      if (object instanceof OverlayWorkspace ows) {
-        outcomes.add(delete(ows));
+    for (OverlayWorkspace ows : workspacesOf(objects)) {
+      Optional<WorkspaceInfo> existing = workspaces.get(workspaceName(ows));
+      if (existing.isPresent() && !existing.get().record().owner().equals(owner(ows))) {
+        throw new WorkspaceException(
+            WorkspaceException.Kind.CONFLICT,
+            label(ows)
+                + ": workspace "
+                + workspaceName(ows)
+                + " belongs to "
+                + existing.get().record().owner()
+                + ", not to this object; not deleting it");
       }
+    }
+    List<Outcome> outcomes = new ArrayList<>();
+    for (OverlayWorkspace ows : workspacesOf(objects)) {
+      outcomes.add(attempt(label(ows), () -> delete(ows)));
     }
     for (HasMetadata object : objects) {
       if (object instanceof LayerCache cache) {
@@ -99,6 +125,26 @@ public final class StandaloneReconciler {
       }
     }
     return outcomes;
+  }
+
+  /** One object's action, or its failure as its outcome. */
+  private interface Action {
+    Outcome run() throws IOException;
+  }
+
+  private static Outcome attempt(String object, Action action) {
+    try {
+      return action.run();
+    } catch (IOException | RuntimeException e) {
+      return new Outcome(object, "failed: " + e.getMessage(), true);
+    }
+  }
+
+  private static List<OverlayWorkspace> workspacesOf(List<HasMetadata> objects) {
+    return objects.stream()
+        .filter(OverlayWorkspace.class::isInstance)
+        .map(OverlayWorkspace.class::cast)
+        .toList();
   }
 
   private Outcome apply(LayerCache cache) throws IOException {
@@ -122,69 +168,60 @@ public final class StandaloneReconciler {
   }
 
   private Outcome apply(OverlayWorkspace ows) throws IOException {
-    String name = workspaceName(ows);
-    String object = "overlayworkspace/" + namespace(ows) + "/" + ows.getMetadata().getName();
-    String owner = "OverlayWorkspace/" + namespace(ows) + "/" + ows.getMetadata().getName();
-    Optional<WorkspaceInfo> existing = workspaces.get(name);
-    if (existing.isPresent() && !existing.get().record().owner().equals(owner)) {
-      throw new WorkspaceException(
-          WorkspaceException.Kind.CONFLICT,
-          object
-              + ": workspace "
-              + name
-              + " exists and belongs to "
-              + existing.get().record().owner());
-    }
     ImageRecord image = images.ensure(ows.getSpec().getImage());
-    if (existing.isPresent()) {
-      WorkspaceRecord record = existing.get().record();
-      if (!record.image().equals(image.reference())) {
-        throw new WorkspaceException(
-            WorkspaceException.Kind.INVALID,
-            object
-                + ": spec.image: is immutable (workspace has "
-                + record.image()
-                + "; delete it first)");
-      }
-      if (existing.get().mounted() && record.state() == WorkspaceRecord.State.ACTIVE) {
-        return new Outcome(object, "unchanged (" + existing.get().layout().merged() + ")");
-      }
-    }
     UpperLayerSpec upper = ows.getSpec().getUpper();
     MountOptions mount = ows.getSpec().getMount();
     Long sizeLimit =
         upper == null || upper.getSizeLimit() == null
             ? null
-            : upper.getSizeLimit().getNumericalAmount().longValue();
-    WorkspaceInfo ws =
-        workspaces.create(
+            : Quantity.getAmountInBytes(upper.getSizeLimit()).longValue();
+    WorkspaceManager.Ensured ensured =
+        workspaces.ensure(
             new WorkspaceRequest(
-                name,
+                workspaceName(ows),
                 image,
                 upper != null && upper.getReclaimPolicy() == ReclaimPolicy.Retain,
                 mount != null && Boolean.TRUE.equals(mount.getAllowSetuid()),
                 mount != null && Boolean.TRUE.equals(mount.getAllowDevices()),
                 sizeLimit,
-                owner));
-    String action = existing.isPresent() ? "mounted again" : "created";
-    return new Outcome(object, action + " (" + ws.layout().merged() + ")");
+                owner(ows)));
+    String merged = " (" + ensured.info().layout().merged() + ")";
+    String action =
+        switch (ensured.outcome()) {
+          case CREATED -> "created" + merged;
+          case REMOUNTED -> "mounted again" + merged;
+          case CONFIGURED -> "configured: " + String.join(", ", ensured.changes());
+          case UNCHANGED -> "unchanged" + merged;
+        };
+    for (String warning : ensured.warnings()) {
+      action += "; warning: " + warning;
+    }
+    return new Outcome(label(ows), action);
   }
 
   private Outcome delete(OverlayWorkspace ows) throws IOException {
     String name = workspaceName(ows);
-    String object = "overlayworkspace/" + namespace(ows) + "/" + ows.getMetadata().getName();
-    Optional<WorkspaceInfo> existing = workspaces.get(name);
-    if (existing.isEmpty()) {
-      return new Outcome(object, "not found");
-    }
-    boolean retain = existing.get().record().retain();
-    return switch (workspaces.remove(name, retain, false)) {
-      case DELETED -> new Outcome(object, "deleted");
+    return switch (workspaces.remove(
+        name, owner(ows), WorkspaceManager.UpperPolicy.RECORDED, false)) {
+      case DELETED -> new Outcome(label(ows), "deleted");
       case RETAINED ->
           new Outcome(
-              object, "deleted (upper layer retained at " + existing.get().layout().upper() + ")");
-      case ABSENT -> new Outcome(object, "not found");
+              label(ows),
+              "deleted (upper layer retained at "
+                  + workspaces.dirs(name).upper()
+                  + "; layercache umount "
+                  + name
+                  + " --delete-upper removes it)");
+      case ABSENT -> new Outcome(label(ows), "not found");
     };
+  }
+
+  private static String owner(OverlayWorkspace ows) {
+    return "OverlayWorkspace/" + namespace(ows) + "/" + ows.getMetadata().getName();
+  }
+
+  private static String label(OverlayWorkspace ows) {
+    return "overlayworkspace/" + namespace(ows) + "/" + ows.getMetadata().getName();
   }
 
   private static String namespace(HasMetadata object) {

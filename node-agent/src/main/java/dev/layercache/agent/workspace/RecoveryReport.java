@@ -34,8 +34,7 @@ public record RecoveryReport(
   /** Human-readable lines for what was done (not the kept mounts). */
   public List<String> lines() {
     List<String> lines = new ArrayList<>();
-    discardedVolatile.forEach(
-        n -> lines.add("workspace " + n + ": volatile upper discarded after an unclean shutdown"));
+    discardedVolatile.forEach(n -> lines.add(WorkspaceManager.discardedVolatileMessage(n)));
     remounted.forEach(n -> lines.add("workspace " + n + ": remounted"));
     orphans.forEach(o -> lines.add("orphan " + o));
     debris.forEach(d -> lines.add("removed " + d));

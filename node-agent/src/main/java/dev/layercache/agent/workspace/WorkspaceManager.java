@@ -1,6 +1,5 @@
 package dev.layercache.agent.workspace;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.layercache.agent.kernel.AtomicFiles;
 import dev.layercache.agent.kernel.DirFd;
 import dev.layercache.agent.kernel.KernelFeatures;
@@ -22,7 +21,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.EnumSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -30,29 +29,33 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 /**
- * The workspace engine: creates, mounts, unmounts and removes overlay workspaces over the layer
- * store, and after a restart reconciles the recorded workspaces with the kernel's mount table. The
- * CLI and the in-cluster agent both drive it; it knows nothing of either.
+ * The workspace engine: creates, converges, unmounts and removes overlay workspaces over the layer
+ * store. A workspace is planned into a mount description ({@link MountPlanner}) and the {@link
+ * Mounter} performs it; records live in {@link WorkspaceRecords}; after a restart {@link
+ * WorkspaceRecovery} reconciles them with the kernel's mount table. The CLI, {@code apply} and the
+ * in-cluster agent all drive it; it knows nothing of them.
+ *
+ * <p>What becomes of an upper layer is decided here, once: by the workspace's own policy (its
+ * {@code retain} setting) unless the caller overrides it explicitly ({@link UpperPolicy}); and only
+ * the workspace's owner may remove or change it.
  *
  * <p>Crash safety: a workspace directory is assembled under a dot-name and renamed into place with
  * its record inside, so a workspace without a record is never half-created, only tampered with.
  * Removal renames the directory to a dot-name before deleting it. Dot-names are debris, removed by
- * {@link #recover()}.
+ * recovery and by GC.
  */
 public final class WorkspaceManager {
-  /** Workspace names: also directory names, so no slashes, no leading dot. */
+  /** Workspace names: DNS-subdomain-like, also directory names (no slashes, no leading dot). */
   public static final Pattern NAME = Pattern.compile("[a-z0-9]([a-z0-9._-]{0,251}[a-z0-9])?");
-
-  private static final ObjectMapper JSON = LayerStore.JSON;
 
   private final LayerStore store;
   private final StoreLayout layout;
   private final Mounter mounter;
   private final KernelFeatures kernel;
   private final Clock clock;
+  private final WorkspaceRecords records;
 
   public WorkspaceManager(LayerStore store, Mounter mounter, KernelFeatures kernel, Clock clock) {
     this.store = store;
@@ -60,25 +63,86 @@ public final class WorkspaceManager {
     this.mounter = mounter;
     this.kernel = kernel;
     this.clock = clock;
+    this.records = new WorkspaceRecords(layout.workspaces());
   }
 
   public WorkspaceLayout dirs(String name) {
-    return new WorkspaceLayout(layout.workspace(name));
+    return records.layout(name);
+  }
+
+  /** What a caller's request did to the workspace. */
+  public enum Outcome {
+    CREATED,
+    /** It existed but was not mounted (retained, or lost in a crash); now it is. */
+    REMOUNTED,
+    /** It was mounted; settings changed (see {@link Ensured#changes()}). */
+    CONFIGURED,
+    UNCHANGED
   }
 
   /**
-   * Creates workspace {@code name} over the image's layers (all already in the store) and mounts
-   * it. A retained workspace of the same name and layers is mounted again with its upper layer.
+   * The result of {@link #ensure}.
+   *
+   * @param changes settings changed, e.g. {@code retain: false -> true}
+   * @param warnings what could not be done now and why, e.g. a volatile mount in use
    */
-  public synchronized WorkspaceInfo create(WorkspaceRequest request) throws IOException {
+  public record Ensured(
+      WorkspaceInfo info, Outcome outcome, List<String> changes, List<String> warnings) {}
+
+  /**
+   * Checks, before anything is pulled or mounted, that a request for workspace {@code name} by
+   * {@code owner} over {@code image} could be honoured: a valid name, and an existing workspace of
+   * that name has the same owner and image. Throws the {@link WorkspaceException} {@link #ensure}
+   * would.
+   */
+  public void check(String name, String owner, String image) throws IOException {
+    checkName(name);
+    Optional<WorkspaceRecord> existing = records.read(name);
+    if (existing.isPresent()) {
+      checkOwner(existing.get(), owner, "change");
+      if (!existing.get().image().equals(image)) {
+        throw new WorkspaceException(
+            WorkspaceException.Kind.CONFLICT,
+            "workspace "
+                + name
+                + " already exists over another image ("
+                + existing.get().image()
+                + "); the image of a workspace cannot change: remove it first");
+      }
+    }
+  }
+
+  /**
+   * Makes workspace {@code request.name()} exist, mounted, with the request's settings: creates it
+   * over the image's layers (all already in the store), mounts a retained one again with its upper
+   * layer, or converges the settings of a mounted one. Only its owner may change it, and its image
+   * cannot change.
+   */
+  public synchronized Ensured ensure(WorkspaceRequest request) throws IOException {
     requireWriter();
     checkName(request.name());
     WorkspaceLayout dirs = dirs(request.name());
     List<String> lowers = request.image().layers().stream().map(ImageRecord.Layer::diffId).toList();
-    Optional<WorkspaceRecord> existing = read(request.name());
+    Optional<WorkspaceRecord> existing = records.read(request.name());
     if (existing.isPresent()) {
-      return reactivate(existing.get(), lowers, dirs);
+      WorkspaceRecord record = existing.get();
+      checkOwner(record, request.owner(), "change");
+      if (!record.lowers().equals(lowers)) {
+        throw new WorkspaceException(
+            WorkspaceException.Kind.CONFLICT,
+            "workspace "
+                + record.name()
+                + " already exists over different layers (image "
+                + record.image()
+                + "); the image of a workspace cannot change: remove it first");
+      }
+      return converge(record, request, dirs);
     }
+    return new Ensured(create(request, lowers, dirs), Outcome.CREATED, List.of(), List.of());
+  }
+
+  private WorkspaceInfo create(WorkspaceRequest request, List<String> lowers, WorkspaceLayout dirs)
+      throws IOException {
     for (String diffId : lowers) {
       if (!store.has(diffId)) {
         throw new WorkspaceException(
@@ -107,7 +171,8 @@ public final class WorkspaceManager {
             WorkspaceRecord.State.ACTIVE,
             clock.instant());
     Files.createDirectories(layout.workspaces());
-    Path temp = layout.workspaces().resolve(".new-" + request.name() + "-" + UUID.randomUUID());
+    // The name stays out of the staging name: a 253-character name must still fit in NAME_MAX.
+    Path temp = layout.workspaces().resolve(".new-" + UUID.randomUUID());
     WorkspaceLayout staged = new WorkspaceLayout(temp);
     Files.createDirectory(temp);
     Files.createDirectory(staged.upper());
@@ -115,7 +180,7 @@ public final class WorkspaceManager {
     Files.createDirectory(staged.merged());
     copyRootAttributes(layout.layerDiff(lowers.get(lowers.size() - 1)), staged.upper());
     // An ephemeral workspace is discarded after a crash anyway, so its record needs no fsync.
-    AtomicFiles.write(staged.record(), JSON.writeValueAsBytes(record), request.retain());
+    WorkspaceRecords.write(staged, record, request.retain());
     try {
       Files.move(temp, dirs.dir(), StandardCopyOption.ATOMIC_MOVE);
     } catch (FileAlreadyExistsException | DirectoryNotEmptyException e) {
@@ -123,9 +188,6 @@ public final class WorkspaceManager {
       throw new WorkspaceException(
           WorkspaceException.Kind.CONFLICT,
           "workspace " + request.name() + " already exists (" + dirs.dir() + ")");
-    }
-    if (request.retain()) {
-      AtomicFiles.fsyncDirectory(layout.workspaces());
     }
     store.markUsed(new LinkedHashSet<>(lowers), clock.instant());
     try {
@@ -138,33 +200,89 @@ public final class WorkspaceManager {
       }
       throw e;
     }
+    if (request.retain()) {
+      AtomicFiles.fsyncDirectory(layout.workspaces());
+    }
     return new WorkspaceInfo(record, dirs, true, 0);
   }
 
-  private WorkspaceInfo reactivate(
-      WorkspaceRecord record, List<String> lowers, WorkspaceLayout dirs) throws IOException {
-    if (!record.lowers().equals(lowers)) {
-      throw new WorkspaceException(
-          WorkspaceException.Kind.CONFLICT,
+  private Ensured converge(WorkspaceRecord record, WorkspaceRequest request, WorkspaceLayout dirs)
+      throws IOException {
+    WorkspaceRecord wanted = record.withSettings(request);
+    List<String> changes = record.settingChanges(wanted);
+    if (record.state() == WorkspaceRecord.State.RETAINED) {
+      // Unmounted cleanly with its upper kept: mount it again, never volatile (the upper matters).
+      WorkspaceRecord active = wanted.withState(WorkspaceRecord.State.ACTIVE).withVolatile(false);
+      resetWork(dirs);
+      mount(active, dirs);
+      WorkspaceRecords.write(dirs, active, true);
+      return new Ensured(info(active, dirs), Outcome.REMOUNTED, changes, List.of());
+    }
+    if (!isMounted(dirs)) {
+      // Recorded as mounted but not there (a crash, an unmount behind our back).
+      WorkspaceRecords.write(dirs, wanted, true);
+      List<String> warnings = new ArrayList<>();
+      if (remount(wanted, dirs)) {
+        warnings.add(discardedVolatileMessage(wanted.name()));
+      }
+      return new Ensured(info(wanted, dirs), Outcome.REMOUNTED, changes, warnings);
+    }
+    if (changes.isEmpty()) {
+      return new Ensured(info(record, dirs), Outcome.UNCHANGED, changes, List.of());
+    }
+    // The policy first and durably: from now on a removal keeps (or drops) the upper as asked,
+    // whatever else fails below.
+    WorkspaceRecords.write(dirs, wanted, true);
+    if (wanted.allowSetuid() != record.allowSetuid()
+        || wanted.allowDevices() != record.allowDevices()) {
+      mounter.setFlags(dirs.merged(), !wanted.allowSetuid(), !wanted.allowDevices());
+    }
+    List<String> warnings = new ArrayList<>();
+    WorkspaceRecord result = wanted;
+    if (wanted.retain() && record.volatileUpper()) {
+      result = makeDurable(wanted, dirs, warnings);
+    }
+    return new Ensured(info(result, dirs), Outcome.CONFIGURED, changes, warnings);
+  }
+
+  /**
+   * A volatile mount cannot be made durable in place: overlayfs takes its options only at mount
+   * time. Unmount it (only if nothing uses it), sync the upper, and mount it again without {@code
+   * volatile}. If it is in use it stays volatile until it is next mounted, and the caller is told.
+   */
+  private WorkspaceRecord makeDurable(
+      WorkspaceRecord record, WorkspaceLayout dirs, List<String> warnings) throws IOException {
+    try {
+      mounter.unmount(dirs.merged(), false);
+    } catch (MountException e) {
+      if (!e.isBusy()) {
+        throw e;
+      }
+      warnings.add(
           "workspace "
               + record.name()
-              + " already exists over different layers (image "
-              + record.image()
-              + ")");
+              + ": its upper layer is now kept on removal, but it stays mounted volatile while"
+              + " in use ("
+              + String.join(", ", BusyHolders.find(dirs.merged()))
+              + "): a crash before it is next unmounted would discard it");
+      return record;
     }
-    if (record.state() == WorkspaceRecord.State.ACTIVE) {
-      if (isMounted(dirs)) {
-        return new WorkspaceInfo(record, dirs, true, UpperUsage.bytes(dirs.upper()));
-      }
-      remount(record, dirs);
-      return new WorkspaceInfo(record, dirs, true, UpperUsage.bytes(dirs.upper()));
-    }
-    WorkspaceRecord active = record.withState(WorkspaceRecord.State.ACTIVE).withVolatile(false);
-    store.markUsed(new LinkedHashSet<>(lowers), clock.instant());
+    Syscalls.syncfs(dirs.upper());
+    WorkspaceRecord durable = record.withVolatile(false);
     resetWork(dirs);
-    mounter.mount(MountPlanner.plan(active, layout, dirs, kernel));
-    AtomicFiles.write(dirs.record(), JSON.writeValueAsBytes(active));
-    return new WorkspaceInfo(active, dirs, true, UpperUsage.bytes(dirs.upper()));
+    WorkspaceRecords.write(dirs, durable, true);
+    mount(durable, dirs);
+    return durable;
+  }
+
+  /** What to do with a workspace's upper layer on {@link #remove}. */
+  public enum UpperPolicy {
+    /** As the workspace's own setting says: kept if it is retained, else deleted. */
+    RECORDED,
+    /** Keep it, whatever the setting (umount --keep-upper). */
+    KEEP,
+    /** Delete it, whatever the setting (umount --delete-upper). */
+    DELETE
   }
 
   /** What became of a workspace on {@link #remove}. */
@@ -178,18 +296,18 @@ public final class WorkspaceManager {
   }
 
   /**
-   * Unmounts workspace {@code name} and deletes it, or keeps its upper layer when {@code
-   * keepUpper}. A busy mount fails with {@link WorkspaceBusyException} naming the processes that
-   * hold it, unless {@code force}: then it is detached lazily (gone from the namespace now, freed
-   * by the kernel when its last user leaves).
+   * Unmounts workspace {@code name} and deletes it or keeps its upper layer, as {@code upper} says.
+   * Only {@code owner}, the workspace's own, may remove it. A busy mount fails with {@link
+   * WorkspaceBusyException} naming the processes that hold it, unless {@code force}: then it is
+   * detached lazily (gone from the namespace now, freed by the kernel when its last user leaves).
    */
-  public synchronized Removal remove(String name, boolean keepUpper, boolean force)
+  public synchronized Removal remove(String name, String owner, UpperPolicy upper, boolean force)
       throws IOException {
     requireWriter();
     checkName(name);
     WorkspaceLayout dirs = dirs(name);
-    Optional<WorkspaceRecord> record = read(name);
-    if (record.isEmpty()) {
+    Optional<WorkspaceRecord> found = records.read(name);
+    if (found.isEmpty()) {
       if (!Files.exists(dirs.dir())) {
         return Removal.ABSENT;
       }
@@ -197,19 +315,53 @@ public final class WorkspaceManager {
           WorkspaceException.Kind.INVALID,
           "workspace " + name + " has no record in " + dirs.dir() + "; not touching it");
     }
+    WorkspaceRecord record = found.get();
+    checkOwner(record, owner, "remove");
+    boolean keep =
+        switch (upper) {
+          case KEEP -> true;
+          case DELETE -> false;
+          case RECORDED -> record.retain() || record.state() == WorkspaceRecord.State.RETAINED;
+        };
     unmount(name, dirs, force);
-    if (keepUpper) {
+    if (keep) {
       Syscalls.syncfs(dirs.upper()); // a volatile mount never synced it
       // We unmounted it cleanly, so the upper is intact and the kernel may mount it again.
       resetWork(dirs); // drops work/work/incompat/volatile
-      AtomicFiles.write(
-          dirs.record(),
-          JSON.writeValueAsBytes(
-              record.get().withState(WorkspaceRecord.State.RETAINED).withVolatile(false)));
+      WorkspaceRecords.write(
+          dirs, record.withState(WorkspaceRecord.State.RETAINED).withVolatile(false), true);
       return Removal.RETAINED;
     }
     discard(dirs);
     return Removal.DELETED;
+  }
+
+  private static void checkOwner(WorkspaceRecord record, String owner, String verb)
+      throws WorkspaceException {
+    if (!record.owner().equals(owner)) {
+      throw new WorkspaceException(
+          WorkspaceException.Kind.CONFLICT,
+          "workspace "
+              + record.name()
+              + " belongs to "
+              + record.owner()
+              + ", not "
+              + owner
+              + "; only its owner may "
+              + verb
+              + " it"
+              + ownerHint(record.owner()));
+    }
+  }
+
+  private static String ownerHint(String owner) {
+    if (owner.equals("cli")) {
+      return " (layercache mount/umount)";
+    }
+    if (owner.startsWith("OverlayWorkspace/")) {
+      return " (layercache apply/delete -f with that object)";
+    }
+    return "";
   }
 
   private void unmount(String name, WorkspaceLayout dirs, boolean force) throws IOException {
@@ -243,20 +395,18 @@ public final class WorkspaceManager {
   /** One workspace, observed now; empty if there is no such workspace. */
   public Optional<WorkspaceInfo> get(String name) throws IOException {
     checkName(name);
-    Optional<WorkspaceRecord> record = read(name);
+    Optional<WorkspaceRecord> record = records.read(name);
     if (record.isEmpty()) {
       return Optional.empty();
     }
-    WorkspaceLayout dirs = dirs(name);
-    return Optional.of(
-        new WorkspaceInfo(record.get(), dirs, isMounted(dirs), UpperUsage.bytes(dirs.upper())));
+    return Optional.of(info(record.get(), dirs(name)));
   }
 
   /** Every recorded workspace, with its mount state and measured upper size, by name. */
   public List<WorkspaceInfo> list() throws IOException {
     Set<Path> mounted = mountedTargets();
     List<WorkspaceInfo> infos = new ArrayList<>();
-    for (WorkspaceRecord record : records()) {
+    for (WorkspaceRecord record : records.all()) {
       WorkspaceLayout dirs = dirs(record.name());
       infos.add(
           new WorkspaceInfo(
@@ -267,94 +417,42 @@ public final class WorkspaceManager {
 
   /** The records of every workspace, by name. */
   public List<WorkspaceRecord> records() throws IOException {
-    List<WorkspaceRecord> records = new ArrayList<>();
-    for (Path dir : entries()) {
-      String name = dir.getFileName().toString();
-      if (!name.startsWith(".")) {
-        read(name).ifPresent(records::add);
-      }
-    }
-    return records;
+    return records.all();
   }
 
   /** Layers that workspaces need (mounted or retained): GC must keep them. */
   public Set<String> layersInUse() throws IOException {
     Set<String> inUse = new LinkedHashSet<>();
-    for (WorkspaceRecord record : records()) {
+    for (WorkspaceRecord record : records.all()) {
       inUse.addAll(record.lowers());
     }
     return inUse;
   }
 
+  /** Debris of interrupted creates and removals: dot-named directories under the workspaces. */
+  public List<Path> debris() throws IOException {
+    return records.entries().stream()
+        .filter(p -> p.getFileName().toString().startsWith("."))
+        .toList();
+  }
+
   /**
-   * After a start: keeps recorded workspaces that are still mounted, mounts the missing ones
-   * (discarding a volatile upper the kernel would refuse), unmounts overlays under the workspace
-   * directory that no record wants (orphans), and removes debris of interrupted creates and
-   * removals. Failures of one workspace are reported, not thrown, so the others still recover.
+   * After a start: keeps recorded workspaces that are still mounted, mounts the missing ones,
+   * unmounts orphans and removes debris. See {@link WorkspaceRecovery}.
    */
   public synchronized RecoveryReport recover() throws IOException {
     requireWriter();
-    RecoveryReport report = RecoveryReport.empty();
-    Map<Path, MountPoint> mounts = new HashMap<>();
-    for (MountPoint mount : mounter.overlayMounts()) {
-      if (mount.target().startsWith(layout.workspaces())) {
-        mounts.put(mount.target(), mount);
-      }
-    }
-    Set<Path> wanted = new LinkedHashSet<>();
-    for (Path dir : entries()) {
-      String name = dir.getFileName().toString();
-      WorkspaceLayout dirs = new WorkspaceLayout(dir);
-      if (name.startsWith(".")) {
-        for (Path target : List.copyOf(mounts.keySet())) {
-          if (target.startsWith(dir)) {
-            unmountOrphan(target, report);
-            mounts.remove(target);
-          }
-        }
-        DirFd.deleteTree(dir);
-        report.debris().add(dir.toString());
-        continue;
-      }
-      Optional<WorkspaceRecord> record;
-      try {
-        record = read(name);
-      } catch (IOException e) {
-        report.failures().add("workspace " + name + ": unreadable record: " + e.getMessage());
-        wanted.add(dirs.merged()); // leave its mount alone until someone looks
-        continue;
-      }
-      if (record.isEmpty() || record.get().state() != WorkspaceRecord.State.ACTIVE) {
-        continue;
-      }
-      wanted.add(dirs.merged());
-      if (mounts.containsKey(dirs.merged())) {
-        report.kept().add(name);
-        continue;
-      }
-      try {
-        if (remount(record.get(), dirs)) {
-          report.discardedVolatile().add(name);
-        }
-        report.remounted().add(name);
-      } catch (IOException e) {
-        report.failures().add("workspace " + name + ": " + e.getMessage());
-      }
-    }
-    for (Path target : mounts.keySet()) {
-      if (!wanted.contains(target)) {
-        unmountOrphan(target, report);
-      }
-    }
-    return report;
+    return new WorkspaceRecovery(this, records, mounter).run();
   }
 
-  /** Mounts a recorded workspace again; true if a volatile upper had to be discarded first. */
-  private boolean remount(WorkspaceRecord record, WorkspaceLayout dirs) throws IOException {
+  /**
+   * Mounts a recorded workspace again; true if a volatile upper had to be discarded first because
+   * the mount vanished without our unmount (the kernel may have lost its writes).
+   */
+  boolean remount(WorkspaceRecord record, WorkspaceLayout dirs) throws IOException {
     boolean discarded = false;
     if (Files.exists(dirs.volatileMarker(), LinkOption.NOFOLLOW_LINKS)) {
-      // The mount vanished without our unmount (a crash or reboot): the kernel never synced this
-      // upper, so it may have lost writes. overlayfs refuses the workdir; start empty, as it asks.
+      // overlayfs refuses this workdir: the upper was never synced. Start empty, as it asks.
       DirFd.deleteTree(dirs.upper());
       Files.createDirectory(dirs.upper());
       copyRootAttributes(
@@ -363,33 +461,21 @@ public final class WorkspaceManager {
     }
     resetWork(dirs);
     Files.createDirectories(dirs.merged());
-    store.markUsed(new LinkedHashSet<>(record.lowers()), clock.instant());
-    mounter.mount(MountPlanner.plan(record, layout, dirs, kernel));
+    mount(record, dirs);
     return discarded;
   }
 
-  private void unmountOrphan(Path target, RecoveryReport report) {
-    try {
-      mounter.unmount(target, false);
-      report.orphans().add(target + ": unmounted");
-    } catch (MountException e) {
-      if (!e.isBusy()) {
-        report.failures().add("orphan " + target + ": " + e.getMessage());
-        return;
-      }
-      List<String> holders = BusyHolders.find(target);
-      try {
-        mounter.unmount(target, true);
-        report
-            .orphans()
-            .add(
-                target + ": busy" + (holders.isEmpty() ? "" : " (" + holders + ")") + ", detached");
-      } catch (IOException again) {
-        report.failures().add("orphan " + target + ": " + again.getMessage());
-      }
-    } catch (IOException e) {
-      report.failures().add("orphan " + target + ": " + e.getMessage());
-    }
+  static String discardedVolatileMessage(String name) {
+    return "workspace " + name + ": volatile upper discarded after an unclean shutdown";
+  }
+
+  private void mount(WorkspaceRecord record, WorkspaceLayout dirs) throws IOException {
+    store.markUsed(new LinkedHashSet<>(record.lowers()), clock.instant());
+    mounter.mount(MountPlanner.plan(record, layout, dirs, kernel));
+  }
+
+  private WorkspaceInfo info(WorkspaceRecord record, WorkspaceLayout dirs) throws IOException {
+    return new WorkspaceInfo(record, dirs, isMounted(dirs), UpperUsage.bytes(dirs.upper()));
   }
 
   /** The workdir is the kernel's scratch space: empty it whenever nothing has it mounted. */
@@ -407,7 +493,7 @@ public final class WorkspaceManager {
   }
 
   private static Set<PosixFilePermission> permissions(int mode) {
-    Set<PosixFilePermission> perms = java.util.EnumSet.noneOf(PosixFilePermission.class);
+    Set<PosixFilePermission> perms = EnumSet.noneOf(PosixFilePermission.class);
     PosixFilePermission[] order = {
       PosixFilePermission.OTHERS_EXECUTE,
       PosixFilePermission.OTHERS_WRITE,
@@ -437,24 +523,6 @@ public final class WorkspaceManager {
       targets.add(mount.target());
     }
     return targets;
-  }
-
-  Optional<WorkspaceRecord> read(String name) throws IOException {
-    try {
-      return Optional.of(
-          JSON.readValue(Files.readAllBytes(dirs(name).record()), WorkspaceRecord.class));
-    } catch (NoSuchFileException e) {
-      return Optional.empty();
-    }
-  }
-
-  private List<Path> entries() throws IOException {
-    if (!Files.isDirectory(layout.workspaces())) {
-      return List.of();
-    }
-    try (Stream<Path> dirs = Files.list(layout.workspaces())) {
-      return dirs.filter(Files::isDirectory).sorted().toList();
-    }
   }
 
   private void requireWriter() {

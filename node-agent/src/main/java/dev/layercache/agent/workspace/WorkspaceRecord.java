@@ -43,6 +43,41 @@ public record WorkspaceRecord(
     lowers = List.copyOf(lowers);
   }
 
+  /** The settings {@code request} asks for, this record's identity, state and volatility. */
+  WorkspaceRecord withSettings(WorkspaceRequest request) {
+    return new WorkspaceRecord(
+        name,
+        image,
+        manifestDigest,
+        lowers,
+        request.retain(),
+        request.allowSetuid(),
+        request.allowDevices(),
+        volatileUpper,
+        request.sizeLimitBytes(),
+        owner,
+        state,
+        createdAt);
+  }
+
+  /**
+   * What differs between this record's settings and {@code other}'s, e.g. "retain: false -> true".
+   */
+  List<String> settingChanges(WorkspaceRecord other) {
+    List<String> changes = new java.util.ArrayList<>();
+    change(changes, "retain", retain, other.retain);
+    change(changes, "allowSetuid", allowSetuid, other.allowSetuid);
+    change(changes, "allowDevices", allowDevices, other.allowDevices);
+    change(changes, "sizeLimitBytes", sizeLimitBytes, other.sizeLimitBytes);
+    return changes;
+  }
+
+  private static void change(List<String> changes, String field, Object from, Object to) {
+    if (!java.util.Objects.equals(from, to)) {
+      changes.add(field + ": " + from + " -> " + to);
+    }
+  }
+
   public WorkspaceRecord withState(State newState) {
     return new WorkspaceRecord(
         name,

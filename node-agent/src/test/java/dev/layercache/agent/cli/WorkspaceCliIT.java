@@ -95,13 +95,16 @@ class WorkspaceCliIT {
     assertThat(run("df", "-v").out()).contains("SHARED").contains("UNIQUE").contains("ws2");
 
     Run again = run("mount", "ws1", registry.reference("demo/other:1").toString());
-    assertThat(again.exit()).isEqualTo(1);
-    assertThat(again.err()).contains("ws1 already exists");
+    assertThat(again.exit()).isEqualTo(2);
+    assertThat(again.err()).contains("ws1 already exists over another image");
+    assertThat(run("images").out()).as("refused before pulling").doesNotContain("demo/other");
     assertThat(run("mount", "Bad/Name", app()).exit()).isEqualTo(2);
 
     assertThat(run("umount", "ws1", "--keep-upper").out()).contains("upper layer kept");
     assertThat(run("ls").out()).contains("Retained");
-    assertThat(run("umount", "ws1").exit()).isZero();
+    assertThat(run("umount", "ws1").out()).as("kept stays kept").contains("upper layer kept");
+    assertThat(run("umount", "ws1", "--delete-upper").exit()).isZero();
+    assertThat(root.resolve("workspaces/ws1")).doesNotExist();
     assertThat(run("umount", "ws2").exit()).isZero();
     assertThat(run("umount", "ws2").exit()).isEqualTo(2);
     assertThat(MountInfo.read()).noneMatch(m -> m.target().startsWith(root));
@@ -201,5 +204,105 @@ class WorkspaceCliIT {
     assertThat(run.exit()).isEqualTo(2);
     assertThat(run.err()).contains("apiVersion");
     assertThat(List.of(root.toFile().list())).doesNotContain("workspaces");
+  }
+
+  @Test
+  void umountKeepsTheUpperOfARetainedWorkspaceUntilToldOtherwise() throws Exception {
+    Path merged = Path.of(run("mount", "rr", app(), "--retain").out().strip());
+    Files.writeString(merged.resolve("work.txt"), "precious");
+
+    Run umount = run("umount", "rr");
+    assertThat(umount.exit()).as(umount.err()).isZero();
+    assertThat(umount.out()).contains("upper layer kept");
+    assertThat(root.resolve("workspaces/rr/upper/work.txt")).hasContent("precious");
+
+    // Mounting it again, without repeating --retain, keeps it retained and its upper.
+    assertThat(run("mount", "rr", app()).exit()).isZero();
+    assertThat(merged.resolve("work.txt")).hasContent("precious");
+    assertThat(run("umount", "rr").out()).contains("upper layer kept");
+
+    assertThat(run("umount", "rr", "--delete-upper").out()).contains("removed");
+    assertThat(root.resolve("workspaces/rr")).doesNotExist();
+    assertThat(run("umount", "x", "--keep-upper", "--delete-upper").exit()).isEqualTo(2);
+  }
+
+  @Test
+  void mountingAgainWithOtherFlagsConvergesThem() throws Exception {
+    Path merged = Path.of(run("mount", "ws1", app()).out().strip());
+    Files.writeString(merged.resolve("work.txt"), "precious");
+    assertThat(workspace("ws1").get("volatile").asBoolean()).isTrue();
+
+    Run retain = run("mount", "ws1", app(), "--retain", "--allow-setuid");
+    assertThat(retain.exit()).as(retain.err()).isZero();
+    assertThat(retain.err()).contains("retain: false -> true", "allowSetuid: false -> true");
+    JsonNode ws = workspace("ws1");
+    assertThat(ws.get("retain").asBoolean()).isTrue();
+    assertThat(ws.get("volatile").asBoolean()).as("remounted durable").isFalse();
+    assertThat(mountOptions(merged)).doesNotContain("nosuid").contains("nodev");
+    assertThat(merged.resolve("work.txt")).hasContent("precious");
+
+    assertThat(run("umount", "ws1").out()).contains("upper layer kept");
+    assertThat(root.resolve("workspaces/ws1/upper/work.txt")).hasContent("precious");
+  }
+
+  @Test
+  void applyConvergesEditsAndDeleteTouchesOnlyItsOwnWorkspaces() throws Exception {
+    Path file = manifests.resolve("ws.yaml");
+    String head =
+        "apiVersion: layercache.dev/v1alpha1\nkind: OverlayWorkspace\n"
+            + "metadata: {name: y, namespace: dev}\nspec:\n  image: "
+            + app()
+            + "\n";
+    Files.writeString(file, head + "  upper: {reclaimPolicy: Delete}\n");
+    assertThat(run("apply", "-f", file.toString()).out()).contains("dev/y created");
+    Path merged = root.resolve("workspaces/dev.y/merged");
+    Files.writeString(merged.resolve("work.txt"), "precious");
+
+    Files.writeString(
+        file,
+        head + "  upper: {reclaimPolicy: Retain, sizeLimit: 1Mi}\n  mount: {allowSetuid: true}\n");
+    Run edit = run("apply", "-f", file.toString());
+    assertThat(edit.exit()).as(edit.err()).isZero();
+    assertThat(edit.out())
+        .contains("dev/y configured")
+        .contains("retain: false -> true", "sizeLimitBytes: null -> 1048576", "allowSetuid");
+    assertThat(mountOptions(merged)).doesNotContain("nosuid");
+    assertThat(run("apply", "-f", file.toString()).out()).contains("dev/y unchanged");
+
+    Run delete = run("delete", "-f", file.toString());
+    assertThat(delete.out()).contains("dev/y deleted (upper layer retained");
+    assertThat(root.resolve("workspaces/dev.y/upper/work.txt")).hasContent("precious");
+    assertThat(run("umount", "dev.y").exit()).as("apply's, not the CLI's").isEqualTo(2);
+    assertThat(root.resolve("workspaces/dev.y/upper/work.txt")).hasContent("precious");
+
+    // A workspace the CLI made is not apply's to delete, even under the same name.
+    Path cli = Path.of(run("mount", "dev.z", app()).out().strip());
+    Files.writeString(cli.resolve("mine.txt"), "mine");
+    Files.writeString(file, head.replace("name: y", "name: z"));
+    Run refused = run("delete", "-f", file.toString());
+    assertThat(refused.exit()).isEqualTo(2);
+    assertThat(refused.err()).contains("dev.z belongs to cli");
+    assertThat(cli.resolve("mine.txt")).hasContent("mine");
+    assertThat(run("apply", "-f", file.toString()).exit()).isEqualTo(2);
+  }
+
+  JsonNode workspace(String name) throws Exception {
+    for (JsonNode ws : JSON.readTree(run("-o", "json", "ls").out())) {
+      if (ws.get("name").asText().equals(name)) {
+        return ws;
+      }
+    }
+    throw new AssertionError("no workspace " + name);
+  }
+
+  /** The per-mount options (field 6 of mountinfo) of the mount at target. */
+  static List<String> mountOptions(Path target) throws Exception {
+    for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+      String[] fields = line.split(" ");
+      if (fields[4].equals(target.toString())) {
+        return List.of(fields[5].split(","));
+      }
+    }
+    throw new AssertionError(target + " is not mounted");
   }
 }

@@ -152,7 +152,8 @@ class NodeAgentIT {
           new WorkspaceManager(
               store, new OverlayMounter(kernel, store.layout().links()), kernel, Clock.systemUTC());
       for (var ws : manager.list()) {
-        manager.remove(ws.record().name(), false, true);
+        manager.remove(
+            ws.record().name(), ws.record().owner(), WorkspaceManager.UpperPolicy.DELETE, true);
       }
       store.close();
     }

@@ -43,7 +43,8 @@ public final class WorkspaceBenchmark {
               store, new OverlayMounter(kernel, store.layout().links()), kernel, Clock.systemUTC());
       manager.recover();
       for (WorkspaceRecord leftover : manager.records()) {
-        manager.remove(leftover.name(), false, true);
+        manager.remove(
+            leftover.name(), leftover.owner(), WorkspaceManager.UpperPolicy.DELETE, true);
       }
       // Warm up the JIT and the kernel's dentry cache.
       round(manager, record, 50, null);
@@ -72,7 +73,7 @@ public final class WorkspaceBenchmark {
     for (int i = 0; i < n; i++) {
       String name = "bench-" + i;
       long t0 = System.nanoTime();
-      WorkspaceInfo ws = manager.create(WorkspaceRequest.ephemeral(name, image, "bench"));
+      WorkspaceInfo ws = manager.ensure(WorkspaceRequest.ephemeral(name, image, "bench")).info();
       create[i] = (System.nanoTime() - t0) / 1e6;
       Files.writeString(ws.layout().merged().resolve("hello"), "hello " + i);
       names.add(name);
@@ -95,7 +96,7 @@ public final class WorkspaceBenchmark {
     }
     for (int i = 0; i < n; i++) {
       long t0 = System.nanoTime();
-      manager.remove(names.get(i), false, false);
+      manager.remove(names.get(i), "bench", WorkspaceManager.UpperPolicy.DELETE, false);
       remove[i] = (System.nanoTime() - t0) / 1e6;
     }
     return new double[][] {create, remove};

@@ -63,7 +63,7 @@ class WorkspaceManagerIT {
 
   @Test
   void createMountsTheImageWritesGoToTheUpperAndRemoveLeavesNothing() throws Exception {
-    WorkspaceInfo ws = manager.create(WorkspaceRequest.ephemeral("ws1", image, "cli"));
+    WorkspaceInfo ws = manager.ensure(WorkspaceRequest.ephemeral("ws1", image, "cli")).info();
     Path merged = ws.layout().merged();
     assertThat(merged.resolve("etc/os-release")).hasContent("ID=test\n");
     assertThat(merged.resolve("app/main")).hasContent("main");
@@ -78,15 +78,17 @@ class WorkspaceManagerIT {
     assertThat(listed.upperBytes()).isEqualTo(1000);
     assertThat(manager.layersInUse()).containsExactlyElementsOf(ws.record().lowers());
 
-    assertThat(manager.remove("ws1", false, false)).isEqualTo(WorkspaceManager.Removal.DELETED);
+    assertThat(manager.remove("ws1", "cli", WorkspaceManager.UpperPolicy.DELETE, false))
+        .isEqualTo(WorkspaceManager.Removal.DELETED);
     assertThat(mountsUnderRoot()).isEmpty();
     assertThat(root.resolve("workspaces")).isEmptyDirectory();
-    assertThat(manager.remove("ws1", false, false)).isEqualTo(WorkspaceManager.Removal.ABSENT);
+    assertThat(manager.remove("ws1", "cli", WorkspaceManager.UpperPolicy.DELETE, false))
+        .isEqualTo(WorkspaceManager.Removal.ABSENT);
   }
 
   @Test
   void mountsAreNosuidNodevByDefault() throws Exception {
-    WorkspaceInfo ws = manager.create(WorkspaceRequest.ephemeral("ws1", image, "cli"));
+    WorkspaceInfo ws = manager.ensure(WorkspaceRequest.ephemeral("ws1", image, "cli")).info();
     String line =
         Files.readAllLines(Path.of("/proc/self/mountinfo")).stream()
             .filter(l -> l.contains(" " + ws.layout().merged() + " "))
@@ -97,15 +99,17 @@ class WorkspaceManagerIT {
 
   @Test
   void aBusyWorkspaceNamesItsHoldersAndForceDetachesIt() throws Exception {
-    WorkspaceInfo ws = manager.create(WorkspaceRequest.ephemeral("busy", image, "cli"));
+    WorkspaceInfo ws = manager.ensure(WorkspaceRequest.ephemeral("busy", image, "cli")).info();
     try (InputStream open = Files.newInputStream(ws.layout().merged().resolve("app/main"))) {
-      assertThatThrownBy(() -> manager.remove("busy", false, false))
+      assertThatThrownBy(
+              () -> manager.remove("busy", "cli", WorkspaceManager.UpperPolicy.DELETE, false))
           .isInstanceOf(WorkspaceBusyException.class)
           .hasMessageContaining("workspace busy is busy")
           .hasMessageContaining(ProcessHandle.current().pid() + " (java: open file)")
           .hasMessageContaining("--force");
       assertThat(manager.get("busy").orElseThrow().mounted()).isTrue();
-      assertThat(manager.remove("busy", false, true)).isEqualTo(WorkspaceManager.Removal.DELETED);
+      assertThat(manager.remove("busy", "cli", WorkspaceManager.UpperPolicy.DELETE, true))
+          .isEqualTo(WorkspaceManager.Removal.DELETED);
       assertThat(mountsUnderRoot()).isEmpty();
       assertThat(open.readAllBytes()).asString().isEqualTo("main"); // still readable: lazy
     }
@@ -113,32 +117,34 @@ class WorkspaceManagerIT {
 
   @Test
   void keepUpperRetainsItAndCreatingAgainMountsItBack() throws Exception {
-    WorkspaceInfo ws = manager.create(WorkspaceRequest.ephemeral("keep", image, "cli"));
+    WorkspaceInfo ws = manager.ensure(WorkspaceRequest.ephemeral("keep", image, "cli")).info();
     Files.writeString(ws.layout().merged().resolve("notes"), "kept");
-    assertThat(manager.remove("keep", true, false)).isEqualTo(WorkspaceManager.Removal.RETAINED);
+    assertThat(manager.remove("keep", "cli", WorkspaceManager.UpperPolicy.KEEP, false))
+        .isEqualTo(WorkspaceManager.Removal.RETAINED);
     assertThat(mountsUnderRoot()).isEmpty();
     assertThat(manager.get("keep").orElseThrow().state()).isEqualTo("Retained");
     assertThat(manager.layersInUse()).isNotEmpty();
 
-    WorkspaceInfo again = manager.create(WorkspaceRequest.ephemeral("keep", image, "cli"));
+    WorkspaceInfo again = manager.ensure(WorkspaceRequest.ephemeral("keep", image, "cli")).info();
     assertThat(again.layout().merged().resolve("notes")).hasContent("kept");
     assertThat(again.record().volatileUpper()).isFalse();
-    manager.remove("keep", false, false);
+    manager.remove("keep", "cli", WorkspaceManager.UpperPolicy.DELETE, false);
     assertThat(mountsUnderRoot()).isEmpty();
   }
 
   @Test
   void aSecondCreateOfTheSameNameIsAConflictUnlessItIsTheSameImage() throws Exception {
-    manager.create(WorkspaceRequest.ephemeral("ws1", image, "cli"));
-    WorkspaceInfo same = manager.create(WorkspaceRequest.ephemeral("ws1", image, "cli"));
+    manager.ensure(WorkspaceRequest.ephemeral("ws1", image, "cli")).info();
+    WorkspaceInfo same = manager.ensure(WorkspaceRequest.ephemeral("ws1", image, "cli")).info();
     assertThat(same.mounted()).isTrue();
     ImageRecord other =
         TestLayers.image(
             store, "example.test/other:1", List.of(TestLayers.layer(store, Map.of("other", "o"))));
-    assertThatThrownBy(() -> manager.create(WorkspaceRequest.ephemeral("ws1", other, "cli")))
+    assertThatThrownBy(() -> manager.ensure(WorkspaceRequest.ephemeral("ws1", other, "cli")).info())
         .isInstanceOf(WorkspaceException.class)
         .hasMessageContaining("already exists over different layers");
-    assertThatThrownBy(() -> manager.create(WorkspaceRequest.ephemeral("../x", image, "cli")))
+    assertThatThrownBy(
+            () -> manager.ensure(WorkspaceRequest.ephemeral("../x", image, "cli")).info())
         .isInstanceOf(WorkspaceException.class)
         .hasMessageContaining("not valid");
     assertThat(mountsUnderRoot()).hasSize(1);
@@ -147,11 +153,14 @@ class WorkspaceManagerIT {
   @Test
   void restartKeepsMountsRemountsMissingOnesDiscardsVolatileUppersAndUnmountsOrphans()
       throws Exception {
-    WorkspaceInfo kept = manager.create(WorkspaceRequest.ephemeral("kept", image, "cli"));
-    WorkspaceInfo lost = manager.create(WorkspaceRequest.ephemeral("lost", image, "cli"));
+    WorkspaceInfo kept = manager.ensure(WorkspaceRequest.ephemeral("kept", image, "cli")).info();
+    WorkspaceInfo lost = manager.ensure(WorkspaceRequest.ephemeral("lost", image, "cli")).info();
     WorkspaceInfo durable =
-        manager.create(new WorkspaceRequest("durable", image, true, false, false, null, "cli"));
-    WorkspaceInfo orphan = manager.create(WorkspaceRequest.ephemeral("orphan", image, "cli"));
+        manager
+            .ensure(new WorkspaceRequest("durable", image, true, false, false, null, "cli"))
+            .info();
+    WorkspaceInfo orphan =
+        manager.ensure(WorkspaceRequest.ephemeral("orphan", image, "cli")).info();
     Files.writeString(lost.layout().merged().resolve("scratch"), "lost");
     Files.writeString(durable.layout().merged().resolve("scratch"), "durable");
     Files.writeString(kept.layout().merged().resolve("scratch"), "kept");
@@ -187,7 +196,7 @@ class WorkspaceManagerIT {
     // A second start finds everything in place; removing all leaks no mount and no directory.
     assertThat(manager.recover().clean()).isTrue();
     for (String name : List.of("kept", "lost", "durable")) {
-      manager.remove(name, false, false);
+      manager.remove(name, "cli", WorkspaceManager.UpperPolicy.DELETE, false);
     }
     assertThat(mountsUnderRoot()).isEmpty();
     try (var left = Files.list(root.resolve("workspaces"))) {
