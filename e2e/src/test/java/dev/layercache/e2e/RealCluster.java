@@ -10,6 +10,7 @@ import dev.layercache.agent.store.LayerStore;
 import dev.layercache.agent.workspace.WorkspaceInfo;
 import dev.layercache.agent.workspace.WorkspaceManager;
 import dev.layercache.api.testing.MockApiServer;
+import dev.layercache.kube.PullSecrets;
 import dev.layercache.oci.HttpRegistryClient;
 import dev.layercache.oci.testing.RegistryExtension;
 import dev.layercache.operator.LayercacheOperator;
@@ -51,7 +52,12 @@ final class RealCluster implements AutoCloseable {
         new LayercacheOperator(
             client,
             new OperatorConfig(
-                0, Optional.empty(), Set.of(), Duration.ofMillis(500), Duration.ofSeconds(2)),
+                0,
+                Optional.empty(),
+                Set.of(),
+                "layercache-system/layercache-operator",
+                Duration.ofMillis(500),
+                Duration.ofSeconds(2)),
             new SimpleMeterRegistry(),
             credentials ->
                 new HttpRegistryClient(registry.configBuilder().credentials(credentials).build()),
@@ -83,7 +89,7 @@ final class RealCluster implements AutoCloseable {
             store,
             workspaces,
             new RegistryClients(
-                client,
+                new PullSecrets(client, Set.of(), "layercache-system/layercache-agent"),
                 credentials ->
                     new HttpRegistryClient(
                         registry.configBuilder().credentials(credentials).build())),

@@ -10,6 +10,7 @@ import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
+import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
@@ -73,6 +74,19 @@ public final class LayerCacheReconciler implements Reconciler<LayerCache>, Clean
             previousFailures(layerCache));
     LayerCacheStatus status = LayerCacheStatusBuilder.build(layerCache, resolution, progress, now);
     return record(layerCache, status, resolver.nextAttempt(layerCache, now));
+  }
+
+  /** Whatever escaped the reconcile shows as Degraded; JOSDK retries with backoff. */
+  @Override
+  public ErrorStatusUpdateControl<LayerCache> updateErrorStatus(
+      LayerCache layerCache, Context<LayerCache> context, Exception e) {
+    LayerCacheStatus status =
+        LayerCacheStatusBuilder.failed(layerCache, ReconcileProblem.describe(e), clock.instant());
+    if (StoredForm.same(status, layerCache.getStatus())) {
+      return ErrorStatusUpdateControl.noStatusUpdate();
+    }
+    layerCache.setStatus(status);
+    return ErrorStatusUpdateControl.patchStatus(layerCache);
   }
 
   @Override

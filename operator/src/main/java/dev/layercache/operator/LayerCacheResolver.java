@@ -1,5 +1,6 @@
 package dev.layercache.operator;
 
+import dev.layercache.api.v1alpha1.GoDuration;
 import dev.layercache.api.v1alpha1.LayerCache;
 import dev.layercache.api.v1alpha1.LayerCacheSpec;
 import dev.layercache.api.v1alpha1.LayerCacheStatus;
@@ -24,18 +25,12 @@ final class LayerCacheResolver {
   private record Attempt(Instant at, long generation, int failures, Resolution result) {}
 
   private final ManifestResolver manifests;
-  private final PullSecrets secrets;
   private final Duration initialBackoff;
   private final Duration maxBackoff;
   private final Map<String, Attempt> attempts = new ConcurrentHashMap<>();
 
-  LayerCacheResolver(
-      ManifestResolver manifests,
-      PullSecrets secrets,
-      Duration initialBackoff,
-      Duration maxBackoff) {
+  LayerCacheResolver(ManifestResolver manifests, Duration initialBackoff, Duration maxBackoff) {
     this.manifests = manifests;
-    this.secrets = secrets;
     this.initialBackoff = initialBackoff;
     this.maxBackoff = maxBackoff;
   }
@@ -55,8 +50,7 @@ final class LayerCacheResolver {
               "layercache",
               spec.getImages(),
               platforms.stream().sorted().toList(),
-              secrets.credentials(
-                  Objects.requireNonNullElse(spec.getPullSecrets(), List.of()), spec.getImages()));
+              Objects.requireNonNullElse(spec.getPullSecrets(), List.of()));
       result = new Resolution(images, now.toString(), Optional.empty());
       attempts.put(uid, new Attempt(now, generation(layerCache), 0, result));
     } catch (ReconcileProblem e) {

@@ -6,6 +6,7 @@ import dev.layercache.api.v1alpha1.Layer;
 import dev.layercache.api.v1alpha1.LayerCache;
 import dev.layercache.api.v1alpha1.LayerCacheStatus;
 import dev.layercache.api.v1alpha1.NodeCounts;
+import dev.layercache.api.v1alpha1.Reasons;
 import dev.layercache.api.v1alpha1.ResolvedImage;
 import io.fabric8.kubernetes.api.model.Condition;
 import java.time.Instant;
@@ -16,8 +17,6 @@ import java.util.Objects;
 
 /** Computes a LayerCache's status from the resolution and the nodes' progress. */
 final class LayerCacheStatusBuilder {
-  static final String INVALID_SPEC = "InvalidSpec";
-
   private LayerCacheStatusBuilder() {}
 
   static LayerCacheStatus build(
@@ -48,9 +47,21 @@ final class LayerCacheStatusBuilder {
     String message = String.join("; ", problems);
     status.setConditions(
         new Conditions(conditions(layerCache), layerCache.getMetadata().getGeneration(), now)
-            .set(LayerCacheStatus.RESOLVED, false, INVALID_SPEC, message)
-            .set(LayerCacheStatus.READY, false, INVALID_SPEC, "the spec is invalid")
-            .set(LayerCacheStatus.DEGRADED, true, INVALID_SPEC, message)
+            .set(LayerCacheStatus.RESOLVED, false, Reasons.INVALID_SPEC, message)
+            .set(LayerCacheStatus.READY, false, Reasons.INVALID_SPEC, "the spec is invalid")
+            .set(LayerCacheStatus.DEGRADED, true, Reasons.INVALID_SPEC, message)
+            .build());
+    return status;
+  }
+
+  /** The previous status with Degraded saying why the reconcile failed. */
+  static LayerCacheStatus failed(LayerCache layerCache, String message, Instant now) {
+    LayerCacheStatus status = copyOrNew(layerCache.getStatus());
+    status.setObservedGeneration(
+        layerCache.getStatus() == null ? null : layerCache.getStatus().getObservedGeneration());
+    status.setConditions(
+        new Conditions(conditions(layerCache), layerCache.getMetadata().getGeneration(), now)
+            .set(LayerCacheStatus.DEGRADED, true, Reasons.RECONCILE_ERROR, message)
             .build());
     return status;
   }

@@ -1,5 +1,6 @@
 package dev.layercache.operator;
 
+import dev.layercache.kube.PullSecrets;
 import dev.layercache.oci.CredentialStore;
 import dev.layercache.oci.RegistryClient;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -32,8 +33,11 @@ public final class LayercacheOperator implements AutoCloseable {
       Clock clock) {
     cache = new ClusterCache(client);
     OperatorMetrics metrics = new OperatorMetrics(registry);
-    ManifestResolver manifests = new ManifestResolver(registryClients, metrics);
-    PullSecrets secrets = new PullSecrets(client, config.secretNamespaces());
+    ManifestResolver manifests =
+        new ManifestResolver(
+            registryClients,
+            new PullSecrets(client, config.secretNamespaces(), config.serviceAccount()),
+            metrics);
     NodeCacheSync nodeCaches = new NodeCacheSync(client, cache, metrics);
     EventRecorder events = new EventRecorder(client, clock);
 
@@ -56,8 +60,7 @@ public final class LayercacheOperator implements AutoCloseable {
     operator.register(
         new LayerCacheReconciler(
             cache,
-            new LayerCacheResolver(
-                manifests, secrets, config.initialBackoff(), config.maxBackoff()),
+            new LayerCacheResolver(manifests, config.initialBackoff(), config.maxBackoff()),
             nodeCaches,
             events,
             clock));
@@ -65,7 +68,7 @@ public final class LayercacheOperator implements AutoCloseable {
         new OverlayWorkspaceReconciler(
             client,
             cache,
-            new WorkspacePlacer(cache, manifests, secrets),
+            new WorkspacePlacer(cache, manifests),
             nodeCaches,
             events,
             clock,

@@ -1,5 +1,6 @@
 package dev.layercache.operator;
 
+import dev.layercache.kube.HealthServer;
 import dev.layercache.oci.HttpRegistryClient;
 import dev.layercache.oci.RegistryConfig;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -26,7 +27,7 @@ public final class Main {
             credentials ->
                 new HttpRegistryClient(RegistryConfig.builder().credentials(credentials).build()),
             Clock.systemUTC());
-    MetricsServer server = new MetricsServer(config.metricsPort(), registry, operator::healthy);
+    HealthServer server = new HealthServer(config.metricsPort(), registry, operator::healthy);
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(

@@ -2,6 +2,9 @@ package dev.layercache.operator;
 
 import dev.layercache.api.v1alpha1.Layer;
 import dev.layercache.api.v1alpha1.ResolvedImage;
+import dev.layercache.api.v1alpha1.SecretRef;
+import dev.layercache.kube.PullSecrets;
+import dev.layercache.kube.SecretProblem;
 import dev.layercache.oci.CredentialStore;
 import dev.layercache.oci.ImageReference;
 import dev.layercache.oci.Platform;
@@ -16,22 +19,35 @@ import java.util.function.Function;
 /** Resolves image references to one manifest and its layers per platform, with the oci client. */
 final class ManifestResolver {
   private final Function<CredentialStore, RegistryClient> clients;
+  private final PullSecrets secrets;
   private final OperatorMetrics metrics;
 
   /** {@code clients} makes a registry client for a set of credentials. */
-  ManifestResolver(Function<CredentialStore, RegistryClient> clients, OperatorMetrics metrics) {
+  ManifestResolver(
+      Function<CredentialStore, RegistryClient> clients,
+      PullSecrets secrets,
+      OperatorMetrics metrics) {
     this.clients = clients;
+    this.secrets = secrets;
     this.metrics = metrics;
   }
 
-  /** One entry per image and platform, in the order given; fails on the first image that fails. */
+  /**
+   * One entry per image and platform, in the order given, with the credentials of {@code
+   * pullSecrets}; fails on the first image that fails.
+   */
   List<ResolvedImage> resolve(
       String controller,
       List<String> images,
       Collection<String> platforms,
-      CredentialStore credentials)
+      List<SecretRef> pullSecrets)
       throws ReconcileProblem {
-    RegistryClient client = clients.apply(credentials);
+    RegistryClient client;
+    try {
+      client = clients.apply(secrets.credentials(pullSecrets));
+    } catch (SecretProblem e) {
+      throw ReconcileProblem.of(e);
+    }
     List<ResolvedImage> resolved = new ArrayList<>();
     for (String image : images) {
       for (String platform : platforms) {

@@ -6,6 +6,7 @@ import dev.layercache.api.v1alpha1.LayerRef;
 import dev.layercache.api.v1alpha1.LayerState;
 import dev.layercache.api.v1alpha1.LayerStatus;
 import dev.layercache.api.v1alpha1.NodeCache;
+import dev.layercache.api.v1alpha1.Reasons;
 import io.fabric8.kubernetes.api.model.Node;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -22,9 +23,6 @@ import java.util.Set;
  */
 record NodeProgress(
     int targeted, int ready, int pulling, int failed, int waiting, List<Failure> failures) {
-
-  static final String DISK_PRESSURE = "DiskPressure";
-  static final String LAYER_FAILED = "LayerFailed";
 
   static NodeProgress of(
       CachedImages cache,
@@ -82,7 +80,7 @@ record NodeProgress(
     failure.setReason(
         layer.getReason() != null
             ? layer.getReason()
-            : view.diskPressure() ? DISK_PRESSURE : LAYER_FAILED);
+            : view.diskPressure() ? Reasons.DISK_PRESSURE : Reasons.LAYER_FAILED);
     failure.setMessage(
         Objects.requireNonNullElse(layer.getMessage(), "the agent reported no cause"));
     return failure;

@@ -4,6 +4,7 @@ import dev.layercache.api.v1alpha1.Conditions;
 import dev.layercache.api.v1alpha1.NodeCache;
 import dev.layercache.api.v1alpha1.OverlayWorkspace;
 import dev.layercache.api.v1alpha1.OverlayWorkspaceStatus;
+import dev.layercache.api.v1alpha1.Reasons;
 import dev.layercache.api.v1alpha1.WorkspacePhase;
 import dev.layercache.api.v1alpha1.WorkspaceState;
 import dev.layercache.api.v1alpha1.validation.SpecValidator;
@@ -14,6 +15,7 @@ import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
+import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
@@ -72,10 +74,7 @@ public final class OverlayWorkspaceReconciler
       return record(
           workspace,
           OverlayWorkspaceStatusBuilder.unscheduled(
-              workspace,
-              OverlayWorkspaceStatusBuilder.INVALID_SPEC,
-              String.join("; ", problems),
-              now),
+              workspace, Reasons.INVALID_SPEC, String.join("; ", problems), now),
           Optional.empty());
     }
     Optional<WorkspacePlacement> placement = nodeCaches.placement(uid(workspace));
@@ -113,6 +112,20 @@ public final class OverlayWorkspaceReconciler
     return record(workspace, status, expiry.map(e -> Duration.between(now, e)));
   }
 
+  /** Whatever escaped the reconcile shows as Ready=False; JOSDK retries with backoff. */
+  @Override
+  public ErrorStatusUpdateControl<OverlayWorkspace> updateErrorStatus(
+      OverlayWorkspace workspace, Context<OverlayWorkspace> context, Exception e) {
+    OverlayWorkspaceStatus status =
+        OverlayWorkspaceStatusBuilder.failed(
+            workspace, ReconcileProblem.describe(e), clock.instant());
+    if (StoredForm.same(status, workspace.getStatus())) {
+      return ErrorStatusUpdateControl.noStatusUpdate();
+    }
+    workspace.setStatus(status);
+    return ErrorStatusUpdateControl.patchStatus(workspace);
+  }
+
   @Override
   public DeleteControl cleanup(OverlayWorkspace workspace, Context<OverlayWorkspace> context) {
     Instant now = clock.instant();
@@ -131,11 +144,8 @@ public final class OverlayWorkspaceReconciler
           "node " + node + " no longer exists; released without waiting for an unmount";
       patchStatus(
           workspace,
-          OverlayWorkspaceStatusBuilder.terminating(
-              workspace, OverlayWorkspaceStatusBuilder.NODE_GONE, message, now));
-      events.emit(
-          workspace,
-          EventRecorder.Notice.warning(OverlayWorkspaceStatusBuilder.NODE_GONE, message));
+          OverlayWorkspaceStatusBuilder.terminating(workspace, Reasons.NODE_GONE, message, now));
+      events.emit(workspace, EventRecorder.Notice.warning(Reasons.NODE_GONE, message));
       return DeleteControl.defaultDelete();
     }
     NodeCacheView view = NodeCacheView.of(cache.nodeCache(node).orElse(new NodeCache()));

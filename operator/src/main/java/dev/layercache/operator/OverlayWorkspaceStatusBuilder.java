@@ -8,6 +8,7 @@ import dev.layercache.api.v1alpha1.LayerStatus;
 import dev.layercache.api.v1alpha1.NodeCache;
 import dev.layercache.api.v1alpha1.OverlayWorkspace;
 import dev.layercache.api.v1alpha1.OverlayWorkspaceStatus;
+import dev.layercache.api.v1alpha1.Reasons;
 import dev.layercache.api.v1alpha1.WorkspacePhase;
 import dev.layercache.api.v1alpha1.WorkspaceState;
 import dev.layercache.api.v1alpha1.WorkspaceStatus;
@@ -18,9 +19,6 @@ import java.util.Optional;
 
 /** Computes an OverlayWorkspace's status from its placement and its node agent's report. */
 final class OverlayWorkspaceStatusBuilder {
-  static final String INVALID_SPEC = "InvalidSpec";
-  static final String NODE_GONE = "NodeGone";
-
   private OverlayWorkspaceStatusBuilder() {}
 
   /** Not placed on a node: {@code reason} says why (unresolvable image, no node, bad spec). */
@@ -28,7 +26,8 @@ final class OverlayWorkspaceStatusBuilder {
       OverlayWorkspace workspace, String reason, String message, Instant now) {
     OverlayWorkspaceStatus status = new OverlayWorkspaceStatus();
     status.setObservedGeneration(workspace.getMetadata().getGeneration());
-    status.setPhase(INVALID_SPEC.equals(reason) ? WorkspacePhase.Failed : WorkspacePhase.Pending);
+    status.setPhase(
+        Reasons.INVALID_SPEC.equals(reason) ? WorkspacePhase.Failed : WorkspacePhase.Pending);
     status.setConditions(
         conditions(workspace, now)
             .set(OverlayWorkspaceStatus.SCHEDULED, false, reason, message)
@@ -72,7 +71,7 @@ final class OverlayWorkspaceStatusBuilder {
       conditions.set(
           OverlayWorkspaceStatus.LAYERS_READY,
           false,
-          "LayerFailed",
+          Reasons.LAYER_FAILED,
           failedLayer.get().getDiffID() + ": " + failedLayer.get().getMessage());
     } else {
       conditions.set(
@@ -115,9 +114,20 @@ final class OverlayWorkspaceStatusBuilder {
     return carriedOver(workspace, WorkspacePhase.Terminating, reason, message, now);
   }
 
+  /** The reconcile failed: the previous status with Ready saying why. */
+  static OverlayWorkspaceStatus failed(OverlayWorkspace workspace, String message, Instant now) {
+    WorkspacePhase phase = previous(workspace).getPhase();
+    return carriedOver(
+        workspace,
+        phase != null ? phase : WorkspacePhase.Pending,
+        Reasons.RECONCILE_ERROR,
+        message,
+        now);
+  }
+
   /** Its node is gone, and its mount and upper layer with it. */
   static OverlayWorkspaceStatus lost(OverlayWorkspace workspace, String message, Instant now) {
-    return carriedOver(workspace, WorkspacePhase.Failed, NODE_GONE, message, now);
+    return carriedOver(workspace, WorkspacePhase.Failed, Reasons.NODE_GONE, message, now);
   }
 
   private static OverlayWorkspaceStatus carriedOver(

@@ -1,22 +1,16 @@
 package dev.layercache.operator;
 
-import dev.layercache.oci.NoMatchingPlatformException;
-import dev.layercache.oci.RegistryException;
+import dev.layercache.api.v1alpha1.Reasons;
+import dev.layercache.kube.FailureReasons;
+import dev.layercache.kube.SecretProblem;
 import java.io.IOException;
 
 /**
- * A problem a reconcile reports as a condition (a CamelCase reason and a message naming the cause)
- * instead of failing: an image that does not resolve, a missing pull secret, no node to run on.
+ * A problem a reconcile reports as a condition (a reason from {@link Reasons} and a message naming
+ * the cause) instead of failing: an image that does not resolve, an unusable pull secret, no node
+ * to run on.
  */
 final class ReconcileProblem extends Exception {
-  static final String IMAGE_NOT_FOUND = "ImageNotFound";
-  static final String UNAUTHORIZED = "Unauthorized";
-  static final String REGISTRY_UNAVAILABLE = "RegistryUnavailable";
-  static final String NO_MATCHING_PLATFORM = "NoMatchingPlatform";
-  static final String PULL_SECRET_INVALID = "PullSecretInvalid";
-  static final String NO_ELIGIBLE_NODE = "NoEligibleNode";
-  static final String NODE_NOT_FOUND = "NodeNotFound";
-
   private final String reason;
 
   ReconcileProblem(String reason, String message) {
@@ -28,21 +22,26 @@ final class ReconcileProblem extends Exception {
     return reason;
   }
 
-  /** Names the cause the way a user would look for it: missing, refused, or unreachable. */
+  /** A registry failure resolving {@code image} for {@code platform}. */
   static ReconcileProblem of(String image, String platform, IOException cause) {
-    String message = image + " (" + platform + "): " + cause.getMessage();
-    if (cause instanceof NoMatchingPlatformException) {
-      return new ReconcileProblem(NO_MATCHING_PLATFORM, message);
+    return new ReconcileProblem(
+        FailureReasons.ofRegistry(cause).orElse(Reasons.REGISTRY_UNAVAILABLE),
+        image + " (" + platform + "): " + cause.getMessage());
+  }
+
+  /**
+   * What a user reads of an exception no other path handled: its root cause's message (JOSDK wraps
+   * what a reconcile throws), else that cause's type.
+   */
+  static String describe(Exception e) {
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
     }
-    if (cause instanceof RegistryException registry) {
-      int status = registry.status();
-      if (status == 401 || status == 403) {
-        return new ReconcileProblem(UNAUTHORIZED, message);
-      }
-      if (status == 404) {
-        return new ReconcileProblem(IMAGE_NOT_FOUND, message);
-      }
-    }
-    return new ReconcileProblem(REGISTRY_UNAVAILABLE, message);
+    return root.getMessage() != null ? root.getMessage() : root.getClass().getSimpleName();
+  }
+
+  static ReconcileProblem of(SecretProblem problem) {
+    return new ReconcileProblem(problem.reason(), problem.getMessage());
   }
 }

@@ -6,6 +6,7 @@ import dev.layercache.api.v1alpha1.LocalSecretRef;
 import dev.layercache.api.v1alpha1.NodeCache;
 import dev.layercache.api.v1alpha1.OverlayWorkspace;
 import dev.layercache.api.v1alpha1.OverlayWorkspaceSpec;
+import dev.layercache.api.v1alpha1.Reasons;
 import dev.layercache.api.v1alpha1.ResolvedImage;
 import dev.layercache.api.v1alpha1.SecretRef;
 import dev.layercache.api.v1alpha1.WorkspaceRef;
@@ -25,12 +26,10 @@ import java.util.stream.Collectors;
 final class WorkspacePlacer {
   private final ClusterCache cache;
   private final ManifestResolver manifests;
-  private final PullSecrets secrets;
 
-  WorkspacePlacer(ClusterCache cache, ManifestResolver manifests, PullSecrets secrets) {
+  WorkspacePlacer(ClusterCache cache, ManifestResolver manifests) {
     this.cache = cache;
     this.manifests = manifests;
-    this.secrets = secrets;
   }
 
   WorkspacePlacement place(OverlayWorkspace workspace) throws ReconcileProblem {
@@ -42,7 +41,7 @@ final class WorkspacePlacer {
             "overlayworkspace",
             List.of(spec.getImage()),
             candidates.stream().map(Nodes::platform).collect(Collectors.toCollection(TreeSet::new)),
-            secrets.credentials(pullSecrets, List.of(spec.getImage())));
+            pullSecrets);
     Map<String, ResolvedImage> byPlatform =
         resolved.stream().collect(Collectors.toMap(ResolvedImage::getPlatform, r -> r));
     String node =
@@ -54,7 +53,7 @@ final class WorkspacePlacer {
                 .orElseThrow(
                     () ->
                         new ReconcileProblem(
-                            ReconcileProblem.NO_ELIGIBLE_NODE,
+                            Reasons.NO_ELIGIBLE_NODE,
                             "none of the "
                                 + candidates.size()
                                 + " node(s) matching spec.nodeSelector has a Ready NodeCache;"
@@ -73,14 +72,13 @@ final class WorkspacePlacer {
               .orElseThrow(
                   () ->
                       new ReconcileProblem(
-                          ReconcileProblem.NODE_NOT_FOUND,
+                          Reasons.NODE_NOT_FOUND,
                           "node " + spec.getNodeName() + " (spec.nodeName) does not exist")));
     }
     List<Node> matching =
         cache.nodes().stream().filter(n -> Nodes.matches(spec.getNodeSelector(), n)).toList();
     if (matching.isEmpty()) {
-      throw new ReconcileProblem(
-          ReconcileProblem.NO_ELIGIBLE_NODE, "no node matches spec.nodeSelector");
+      throw new ReconcileProblem(Reasons.NO_ELIGIBLE_NODE, "no node matches spec.nodeSelector");
     }
     return matching;
   }

@@ -289,6 +289,35 @@ class LayerCacheIT {
     assertThat(cluster.events()).anySatisfy(e -> assertThat(e.getReason()).isEqualTo("NodeFailed"));
   }
 
+  @Test
+  void aFailureNoStepHandlesDegradesWithItsMessageAndClearsOnRetry() throws Exception {
+    String image = push("team/buggy:1", TestImages.sample(ImageFormat.OCI, TestImages.AMD64));
+    cluster.addNode("node-a", Map.of());
+    cluster.startOperator(REGISTRY);
+    cluster.breakRegistryClients("simulated bug in the registry client");
+
+    create("buggy", spec -> spec.setImages(List.of(image)));
+    eventually()
+        .untilAsserted(
+            () -> {
+              Condition degraded =
+                  condition(cluster.layerCache("buggy").getStatus(), LayerCacheStatus.DEGRADED);
+              assertThat(degraded.getStatus()).isEqualTo("True");
+              assertThat(degraded.getReason()).isEqualTo("ReconcileError");
+              assertThat(degraded.getMessage()).isEqualTo("simulated bug in the registry client");
+            });
+
+    cluster.breakRegistryClients(null);
+    eventually()
+        .untilAsserted(
+            () -> {
+              LayerCacheStatus status = cluster.layerCache("buggy").getStatus();
+              assertThat(status.getReadyNodes()).isEqualTo("1/1");
+              assertThat(condition(status, LayerCacheStatus.DEGRADED).getStatus())
+                  .isEqualTo("False");
+            });
+  }
+
   private String push(String repositoryAndTag, TestImage image) throws Exception {
     ImageReference ref = REGISTRY.reference(repositoryAndTag);
     image.push(REGISTRY.client(), ref);

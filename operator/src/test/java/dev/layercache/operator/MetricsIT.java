@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.layercache.api.v1alpha1.LayerCache;
 import dev.layercache.api.v1alpha1.LayerCacheSpec;
+import dev.layercache.kube.HealthServer;
 import dev.layercache.oci.ImageReference;
 import dev.layercache.oci.testing.ImageFormat;
 import dev.layercache.oci.testing.RegistryExtension;
@@ -37,8 +38,7 @@ class MetricsIT {
       layerCache.setSpec(spec);
       cluster.client.resource(layerCache).create();
 
-      try (MetricsServer server =
-          new MetricsServer(0, cluster.meters, cluster.operator()::healthy)) {
+      try (HealthServer server = new HealthServer(0, cluster.meters, cluster.operator()::healthy)) {
         HttpClient http = HttpClient.newHttpClient();
         URI base = URI.create("http://127.0.0.1:" + server.port());
         assertThat(get(http, base.resolve("/healthz")).statusCode()).isEqualTo(200);

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.layercache.api.v1alpha1.Conditions;
 import dev.layercache.api.v1alpha1.LayerCache;
 import dev.layercache.api.v1alpha1.LayerCacheSpec;
+import dev.layercache.api.v1alpha1.LocalSecretRef;
 import dev.layercache.api.v1alpha1.OverlayWorkspace;
 import dev.layercache.api.v1alpha1.OverlayWorkspaceSpec;
 import dev.layercache.api.v1alpha1.OverlayWorkspaceStatus;
@@ -201,6 +202,45 @@ class OverlayWorkspaceIT {
             e -> {
               assertThat(e.getReason()).isEqualTo("NodeGone");
               assertThat(e.getMessage()).contains("node-a");
+            });
+  }
+
+  @Test
+  void aFailureNoStepHandlesSetsReadyFalseWithItsMessage() {
+    cluster.breakRegistryClients("simulated bug in the registry client");
+    create("buggy", s -> {});
+    eventually()
+        .untilAsserted(
+            () -> {
+              Condition ready =
+                  condition(
+                      cluster.workspace(NS, "buggy").getStatus(), OverlayWorkspaceStatus.READY);
+              assertThat(ready.getStatus()).isEqualTo("False");
+              assertThat(ready.getReason()).isEqualTo("ReconcileError");
+              assertThat(ready.getMessage()).isEqualTo("simulated bug in the registry client");
+            });
+
+    cluster.breakRegistryClients(null);
+    eventually().untilAsserted(() -> assertThat(phase("buggy")).isEqualTo(WorkspacePhase.Ready));
+  }
+
+  @Test
+  void aMissingPullSecretKeepsItPendingAndNamesTheSecret() {
+    create(
+        "secretless",
+        s -> {
+          LocalSecretRef ref = new LocalSecretRef();
+          ref.setName("regcred");
+          s.setPullSecrets(List.of(ref));
+        });
+    eventually()
+        .untilAsserted(
+            () -> {
+              OverlayWorkspaceStatus status = cluster.workspace(NS, "secretless").getStatus();
+              assertThat(status.getPhase()).isEqualTo(WorkspacePhase.Pending);
+              Condition scheduled = condition(status, OverlayWorkspaceStatus.SCHEDULED);
+              assertThat(scheduled.getReason()).isEqualTo("PullSecretNotFound");
+              assertThat(scheduled.getMessage()).isEqualTo("pull secret default/regcred not found");
             });
   }
 

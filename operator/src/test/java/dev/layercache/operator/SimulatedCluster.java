@@ -35,6 +35,7 @@ final class SimulatedCluster implements AutoCloseable {
   private final MockApiServer server;
   private final Map<String, FakeAgent> agents = new HashMap<>();
   private LayercacheOperator operator;
+  private volatile String registryBug;
 
   SimulatedCluster() throws IOException {
     server = new MockApiServer();
@@ -45,16 +46,34 @@ final class SimulatedCluster implements AutoCloseable {
   SimulatedCluster startOperator(RegistryExtension registry) {
     OperatorConfig config =
         new OperatorConfig(
-            0, Optional.empty(), Set.of(), Duration.ofMillis(500), Duration.ofSeconds(2));
+            0,
+            Optional.empty(),
+            Set.of(),
+            "layercache-system/layercache-operator",
+            Duration.ofMillis(500),
+            Duration.ofSeconds(2));
     operator =
         new LayercacheOperator(
             client,
             config,
             meters,
-            credentials ->
-                new HttpRegistryClient(registry.configBuilder().credentials(credentials).build()),
+            credentials -> {
+              if (registryBug != null) {
+                throw new IllegalStateException(registryBug);
+              }
+              return new HttpRegistryClient(
+                  registry.configBuilder().credentials(credentials).build());
+            },
             Clock.systemUTC());
     return this;
+  }
+
+  /**
+   * While {@code bug} is not null, making a registry client throws it: a failure no reconcile step
+   * handles, as a bug would be.
+   */
+  void breakRegistryClients(String bug) {
+    registryBug = bug;
   }
 
   /** Creates a Node with these labels (plus linux/amd64) and starts its agent. */

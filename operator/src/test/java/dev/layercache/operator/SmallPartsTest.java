@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.layercache.api.v1alpha1.ByteSizes;
+import dev.layercache.api.v1alpha1.GoDuration;
 import dev.layercache.api.v1alpha1.LayerCacheStatus;
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
 import java.time.Duration;
@@ -78,6 +79,7 @@ class SmallPartsTest {
     assertThat(defaults.metricsPort()).isEqualTo(8080);
     assertThat(defaults.leaseNamespace()).contains("ops");
     assertThat(defaults.secretNamespaces()).isEmpty();
+    assertThat(defaults.serviceAccount()).isEqualTo("ops/layercache-operator");
 
     OperatorConfig custom =
         OperatorConfig.fromEnv(

@@ -9,6 +9,7 @@ import dev.layercache.api.v1alpha1.LayerCacheStatus;
 import dev.layercache.api.v1alpha1.LayerRef;
 import dev.layercache.api.v1alpha1.LayerState;
 import dev.layercache.api.v1alpha1.NodeCache;
+import dev.layercache.api.v1alpha1.Reasons;
 import dev.layercache.operator.EventRecorder.Notice;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Node;
@@ -71,8 +72,7 @@ class StatusBuildersTest {
     LayerCache layerCache = Fixtures.layerCache("app", null);
     CachedImages cached = Fixtures.cached(layerCache, 10, 20);
     ReconcileProblem problem =
-        new ReconcileProblem(
-            ReconcileProblem.UNAUTHORIZED, "UNAUTHORIZED: authentication required");
+        new ReconcileProblem(Reasons.UNAUTHORIZED, "UNAUTHORIZED: authentication required");
     Resolution failed = new Resolution(cached.images(), T0.toString(), Optional.of(problem));
 
     LayerCacheStatus status =
@@ -105,7 +105,7 @@ class StatusBuildersTest {
     Failure old = new Failure();
     old.setNode("n29");
     old.setDigest(cached.images().get(0).getLayers().get(0).getDiffID());
-    old.setReason(NodeProgress.LAYER_FAILED);
+    old.setReason(Reasons.LAYER_FAILED);
     old.setMessage("boom");
 
     NodeProgress progress = NodeProgress.of(cached, nodes, caches, List.of(old));

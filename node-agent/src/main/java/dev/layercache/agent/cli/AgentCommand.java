@@ -1,17 +1,20 @@
 package dev.layercache.agent.cli;
 
 import dev.layercache.agent.cluster.AgentMetrics;
-import dev.layercache.agent.cluster.AgentServer;
 import dev.layercache.agent.cluster.NodeAgent;
 import dev.layercache.agent.cluster.RegistryClients;
 import dev.layercache.agent.store.DiskBudget;
 import dev.layercache.agent.store.LayerStore;
+import dev.layercache.api.v1alpha1.GoDuration;
+import dev.layercache.kube.HealthServer;
+import dev.layercache.kube.PullSecrets;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -51,6 +54,15 @@ final class AgentCommand implements Callable<Integer> {
   String resyncInterval;
 
   @Option(
+      names = "--service-account",
+      defaultValue =
+          "${env:POD_NAMESPACE:-layercache-system}/${env:SERVICE_ACCOUNT:-layercache-agent}",
+      description =
+          "This agent's ServiceAccount as namespace/name, named when a pull secret is forbidden"
+              + " (default: $POD_NAMESPACE/$SERVICE_ACCOUNT, else ${DEFAULT-VALUE}).")
+  String serviceAccount;
+
+  @Option(
       names = "--high-watermark",
       defaultValue = "0.90",
       description = "Refuse pulls past this fraction of the disk (default: ${DEFAULT-VALUE}).")
@@ -71,14 +83,15 @@ final class AgentCommand implements Callable<Integer> {
                 nodeName,
                 store,
                 Workspaces.manager(store),
-                new RegistryClients(kube, cli.registry::client),
+                new RegistryClients(
+                    new PullSecrets(kube, Set.of(), serviceAccount), cli.registry::client),
                 new DiskBudget(highWatermark),
                 new AgentMetrics(metrics),
                 Clock.systemUTC(),
                 new LayercacheCommand.Version().getVersion()[0],
                 duration(statusInterval),
                 duration(resyncInterval));
-        AgentServer server = new AgentServer(metricsPort, metrics, agent::healthy)) {
+        HealthServer server = new HealthServer(metricsPort, metrics, agent::healthy)) {
       agent.start();
       new CountDownLatch(1).await(); // until the process is stopped
     }
@@ -86,16 +99,10 @@ final class AgentCommand implements Callable<Integer> {
   }
 
   private static Duration duration(String value) {
-    java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+)(ms|s|m|h)").matcher(value);
-    if (!m.matches()) {
+    try {
+      return GoDuration.parse(value);
+    } catch (IllegalArgumentException e) {
       throw new BadInputException("not a duration like 500ms, 10s or 1m: " + value);
     }
-    long n = Long.parseLong(m.group(1));
-    return switch (m.group(2)) {
-      case "ms" -> Duration.ofMillis(n);
-      case "s" -> Duration.ofSeconds(n);
-      case "m" -> Duration.ofMinutes(n);
-      default -> Duration.ofHours(n);
-    };
   }
 }

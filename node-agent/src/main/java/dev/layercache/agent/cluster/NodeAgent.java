@@ -20,6 +20,8 @@ import dev.layercache.api.v1alpha1.LayerStatus;
 import dev.layercache.api.v1alpha1.NodeCache;
 import dev.layercache.api.v1alpha1.NodeCacheStatus;
 import dev.layercache.api.v1alpha1.ResolvedImage;
+import dev.layercache.api.v1alpha1.SecretRef;
+import dev.layercache.kube.SecretProblem;
 import dev.layercache.oci.Descriptor;
 import dev.layercache.oci.Digest;
 import dev.layercache.oci.ImageReference;
@@ -43,6 +45,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -84,7 +87,6 @@ public final class NodeAgent implements AutoCloseable {
   private final AtomicBoolean healthy = new AtomicBoolean();
   private final WorkspaceConvergence workspaceConvergence;
   private SharedIndexInformer<NodeCache> informer;
-  private LayerFetcher fetcher;
   private Instant lastWrite = Instant.EPOCH;
   private Instant lastSync = Instant.EPOCH;
   private Optional<String> diskPressure = Optional.empty();
@@ -188,11 +190,17 @@ public final class NodeAgent implements AutoCloseable {
     Map<String, LayerRef> byDiffId = new LinkedHashMap<>();
     wanted.forEach(l -> byDiffId.put(l.getDiffID(), l));
     progress.retain(byDiffId.keySet());
+    registries.retain(wanted.stream().map(NodeAgent::secretsOf).collect(Collectors.toSet()));
 
-    fetcher = registries.fetcherFor(sources(wanted), store, fetchPool, clock, fetcher);
     diskPressure = Optional.empty();
     for (LayerRef layer : wanted) {
-      converge(layer);
+      try {
+        converge(layer);
+      } catch (IOException | RuntimeException e) {
+        // One layer's trouble is that layer's status, never the whole node's.
+        progress.failed(layer.getDiffID(), FailureReason.of(e), e.getMessage());
+        failedAt.put(layer.getDiffID(), clock.instant());
+      }
     }
     pin(nodeCache, wanted);
     recordImages(nodeCache);
@@ -224,11 +232,20 @@ public final class NodeAgent implements AutoCloseable {
       failedAt.put(diffId, clock.instant());
       return;
     }
-    fetchFromSources(layer, 0, new ArrayList<>());
+    LayerFetcher fetcher;
+    try {
+      fetcher = registries.fetcherFor(secretsOf(layer), store, fetchPool, clock);
+    } catch (SecretProblem e) {
+      progress.failed(diffId, e.reason(), e.getMessage());
+      failedAt.put(diffId, clock.instant());
+      return;
+    }
+    fetchFromSources(fetcher, layer, 0, new ArrayList<>());
   }
 
   /** Tries the layer's sources in order; the layer fails only when all of them did. */
-  private void fetchFromSources(LayerRef layer, int index, List<String> errors) {
+  private void fetchFromSources(
+      LayerFetcher fetcher, LayerRef layer, int index, List<String> errors) {
     String diffId = layer.getDiffID();
     LayerSource source = layer.getSources().get(index);
     ImageReference repo = ImageReference.parse(source.getRegistry() + "/" + source.getRepository());
@@ -251,7 +268,7 @@ public final class NodeAgent implements AutoCloseable {
               Throwable cause = failure.getCause() != null ? failure.getCause() : failure;
               errors.add(repo.name() + ": " + cause.getMessage());
               if (index + 1 < layer.getSources().size()) {
-                fetchFromSources(layer, index + 1, errors);
+                fetchFromSources(fetcher, layer, index + 1, errors);
               } else {
                 metrics.layerFailed();
                 failedAt.put(diffId, clock.instant());
@@ -365,11 +382,15 @@ public final class NodeAgent implements AutoCloseable {
         : nodeCache.getSpec().getImages();
   }
 
-  private static List<LayerSource> sources(List<LayerRef> layers) {
-    return layers.stream()
-        .filter(l -> l.getSources() != null)
-        .flatMap(l -> l.getSources().stream())
-        .toList();
+  /** The pull secrets a layer's sources name, each once, in order. */
+  private static List<SecretRef> secretsOf(LayerRef layer) {
+    return layer.getSources() == null
+        ? List.of()
+        : layer.getSources().stream()
+            .filter(s -> s.getPullSecrets() != null)
+            .flatMap(s -> s.getPullSecrets().stream())
+            .distinct()
+            .toList();
   }
 
   /** The blob size a LayerRef gives, or -1 (unknown) when it gives none. */

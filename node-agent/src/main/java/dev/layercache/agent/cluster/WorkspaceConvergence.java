@@ -15,9 +15,11 @@ import dev.layercache.api.v1alpha1.CommitStatus;
 import dev.layercache.api.v1alpha1.LayerRef;
 import dev.layercache.api.v1alpha1.NodeCache;
 import dev.layercache.api.v1alpha1.ReclaimPolicy;
+import dev.layercache.api.v1alpha1.SecretRef;
 import dev.layercache.api.v1alpha1.WorkspaceRef;
 import dev.layercache.api.v1alpha1.WorkspaceState;
 import dev.layercache.api.v1alpha1.WorkspaceStatus;
+import dev.layercache.kube.SecretProblem;
 import dev.layercache.oci.ImageReference;
 import dev.layercache.oci.Platform;
 import dev.layercache.oci.RegistryClient;
@@ -172,10 +174,7 @@ final class WorkspaceConvergence {
           CommitStatus done;
           Path scratch = null;
           try {
-            RegistryClient registry =
-                registries.clientWith(
-                    ref.getNamespace(),
-                    spec.getPushSecret() == null ? null : spec.getPushSecret().getName());
+            RegistryClient registry = registries.clientWith(pushSecret(ref));
             scratch = store.newStagingDir();
             LayerCommitter.Result result =
                 new LayerCommitter(registry, clock)
@@ -188,7 +187,7 @@ final class WorkspaceConvergence {
             done =
                 commitStatus(
                     spec.getImage(), CommitState.Pushed, result.manifestDigest().toString(), null);
-          } catch (IOException | RuntimeException e) {
+          } catch (IOException | SecretProblem | RuntimeException e) {
             done = commitStatus(spec.getImage(), CommitState.Failed, null, e.getMessage());
           } finally {
             if (scratch != null) {
@@ -203,6 +202,17 @@ final class WorkspaceConvergence {
           changed.run();
         });
     return pushing;
+  }
+
+  /** The push secret, in the workspace's namespace. */
+  private static SecretRef pushSecret(WorkspaceRef ref) {
+    if (ref.getCommit().getPushSecret() == null) {
+      return null;
+    }
+    SecretRef secret = new SecretRef();
+    secret.setNamespace(ref.getNamespace());
+    secret.setName(ref.getCommit().getPushSecret().getName());
+    return secret;
   }
 
   private static CommitStatus commitStatus(

@@ -17,7 +17,7 @@ class FailureReasonTest {
   @Test
   void namesTheCauseAUserActsOn() {
     assertThat(FailureReason.of(new LayerPullException("layer x", registry(404))))
-        .isEqualTo("NotFound");
+        .isEqualTo("ImageNotFound");
     assertThat(FailureReason.of(registry(401))).isEqualTo("Unauthorized");
     assertThat(FailureReason.of(registry(403))).isEqualTo("Unauthorized");
     assertThat(FailureReason.of(registry(503))).isEqualTo("RegistryUnavailable");

@@ -27,6 +27,8 @@ import dev.layercache.api.v1alpha1.SecretRef;
 import dev.layercache.api.v1alpha1.WorkspaceRef;
 import dev.layercache.api.v1alpha1.WorkspaceState;
 import dev.layercache.api.v1alpha1.WorkspaceStatus;
+import dev.layercache.kube.HealthServer;
+import dev.layercache.kube.PullSecrets;
 import dev.layercache.oci.Compression;
 import dev.layercache.oci.CredentialStore;
 import dev.layercache.oci.HttpRegistryClient;
@@ -40,6 +42,12 @@ import dev.layercache.oci.testing.TestImages;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import io.fabric8.mockwebserver.ServerRequest;
+import io.fabric8.mockwebserver.ServerResponse;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.URI;
@@ -52,8 +60,12 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Queue;
+import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -75,7 +87,7 @@ class NodeAgentIT {
   KubernetesClient kube;
   LayerStore store;
   NodeAgent agent;
-  AgentServer http;
+  HealthServer http;
   PrometheusMeterRegistry metrics;
 
   @BeforeEach
@@ -105,6 +117,13 @@ class NodeAgentIT {
   }
 
   void startAgent() throws Exception {
+    startAgent(kube);
+  }
+
+  /**
+   * Starts the agent; it reads pull secrets through {@code secrets}, its NodeCache through kube.
+   */
+  void startAgent(KubernetesClient secrets) throws Exception {
     KernelFeatures kernel = KernelFeatures.get();
     metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     metrics.config().commonTags("node", NODE);
@@ -120,7 +139,7 @@ class NodeAgentIT {
                 Clock.systemUTC()),
             // No credentials of its own: only what the pull secret gives.
             new RegistryClients(
-                kube,
+                new PullSecrets(secrets, Set.of(), "layercache-system/layercache-agent"),
                 credentials ->
                     new HttpRegistryClient(
                         registry
@@ -133,7 +152,7 @@ class NodeAgentIT {
             "test",
             Duration.ofMillis(100),
             Duration.ofSeconds(1));
-    http = new AgentServer(0, metrics, agent::healthy);
+    http = new HealthServer(0, metrics, agent::healthy);
     agent.start();
   }
 
@@ -462,6 +481,80 @@ class NodeAgentIT {
     assertThat(pushed.diffIds().subList(0, 2)).isEqualTo(image.diffIds());
   }
 
+  /**
+   * RBAC's answer for one secret is played by a second mock API server, which answers 403 for it
+   * and serves the others; the agent reads its NodeCache from the first.
+   */
+  @Test
+  void aForbiddenPullSecretFailsOnlyTheLayersThatNameItAndTheNodeKeepsReporting() throws Exception {
+    Map<ServerRequest, Queue<ServerResponse>> responses = new HashMap<>();
+    KubernetesMockServer secretsServer =
+        new KubernetesMockServer(
+            new Context(),
+            new MockWebServer(),
+            responses,
+            new KubernetesMixedDispatcher(responses),
+            false);
+    secretsServer.init();
+    secretsServer
+        .expect()
+        .get()
+        .withPath("/api/v1/namespaces/team-a/secrets/private")
+        .andReturn(403, "{\"kind\":\"Status\",\"code\":403,\"reason\":\"Forbidden\"}")
+        .always();
+    try (KubernetesClient secrets = secretsServer.createClient()) {
+      secrets
+          .resource(
+              new SecretBuilder(
+                      kube.secrets().inNamespace("layercache-system").withName("regcred").get())
+                  .editMetadata()
+                  .withResourceVersion(null)
+                  .withUid(null)
+                  .endMetadata()
+                  .build())
+          .create();
+      stopAgent();
+      startAgent(secrets);
+
+      TestImage image = image();
+      ImageReference ref = registry.reference("team/app:1");
+      image.push(registry.client(), ref);
+      NodeCache nodeCache = nodeCache(image, ref, List.of());
+      SecretRef forbidden = new SecretRef();
+      forbidden.setNamespace("team-a");
+      forbidden.setName("private");
+      LayerRef top = nodeCache.getSpec().getLayers().get(1);
+      top.getSources().get(0).setPullSecrets(List.of(forbidden));
+      kube.resource(nodeCache).create();
+
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .ignoreExceptions()
+          .untilAsserted(
+              () -> {
+                NodeCacheStatus status = status();
+                assertThat(status.getLastSyncTime()).isNotNull();
+                assertThat(status.getReadyLayers()).isEqualTo("1/2");
+                LayerStatus failed =
+                    status.getLayers().stream()
+                        .filter(l -> l.getDiffID().equals(top.getDiffID()))
+                        .findFirst()
+                        .orElseThrow();
+                assertThat(failed.getState()).isEqualTo(LayerState.Failed);
+                assertThat(failed.getReason()).isEqualTo("PullSecretForbidden");
+                assertThat(failed.getMessage())
+                    .contains("pull secret team-a/private")
+                    .contains(
+                        "kubectl -n team-a create rolebinding layercache-pull-secrets"
+                            + " --clusterrole=layercache-pull-secret-reader"
+                            + " --serviceaccount=layercache-system:layercache-agent");
+              });
+      assertThat(agent.healthy()).isTrue();
+    } finally {
+      secretsServer.destroy();
+    }
+  }
+
   @Test
   void anUnreachableLayerIsReportedFailedWithTheRegistrysReason() throws Exception {
     TestImage image = image(); // never pushed
@@ -476,7 +569,7 @@ class NodeAgentIT {
                         .allMatch(l -> l.getState() == LayerState.Failed));
     Optional<LayerStatus> failed = status().getLayers().stream().findFirst();
     assertThat(failed.get().getMessage()).contains("team/missing").contains("BLOB_UNKNOWN");
-    assertThat(failed.get().getReason()).isEqualTo("NotFound");
+    assertThat(failed.get().getReason()).isEqualTo("ImageNotFound");
     assertThat(status().getConditions())
         .anySatisfy(
             c -> {

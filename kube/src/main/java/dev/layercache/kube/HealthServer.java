@@ -1,4 +1,4 @@
-package dev.layercache.agent.cluster;
+package dev.layercache.kube;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -10,12 +10,14 @@ import java.nio.charset.StandardCharsets;
 import java.util.function.BooleanSupplier;
 
 /**
- * {@code /metrics} in the Prometheus text format and {@code /healthz} (200 after the first sync).
+ * Serves {@code /metrics} (Prometheus text) and {@code /healthz} (200 while {@code healthy} says
+ * so, else 503) on one port, for the operator and the agent alike.
  */
-public final class AgentServer implements AutoCloseable {
+public final class HealthServer implements AutoCloseable {
   private final HttpServer server;
 
-  public AgentServer(int port, PrometheusMeterRegistry metrics, BooleanSupplier healthy)
+  /** Starts serving; port 0 picks a free one. */
+  public HealthServer(int port, PrometheusMeterRegistry metrics, BooleanSupplier healthy)
       throws IOException {
     server = HttpServer.create(new InetSocketAddress(port), 0);
     server.createContext(
@@ -24,12 +26,10 @@ public final class AgentServer implements AutoCloseable {
             respond(exchange, 200, "text/plain; version=0.0.4; charset=utf-8", metrics.scrape()));
     server.createContext(
         "/healthz",
-        exchange ->
-            respond(
-                exchange,
-                healthy.getAsBoolean() ? 200 : 503,
-                "text/plain",
-                healthy.getAsBoolean() ? "ok\n" : "waiting for the first sync\n"));
+        exchange -> {
+          boolean ok = healthy.getAsBoolean();
+          respond(exchange, ok ? 200 : 503, "text/plain", ok ? "ok\n" : "not ready\n");
+        });
     server.start();
   }
 

@@ -1,16 +1,21 @@
-package dev.layercache.operator;
+package dev.layercache.api.v1alpha1;
 
 import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Parses Go duration strings ({@code 30m}, {@code 1h30m}, {@code 1.5h}, {@code 0s}). */
-final class GoDuration {
+/**
+ * Parses Go duration strings ({@code 30m}, {@code 1h30m}, {@code 1.5h}, {@code 0s}): the grammar of
+ * {@link Patterns#DURATION}, which API fields such as {@code refreshInterval} and the agent's flags
+ * use.
+ */
+public final class GoDuration {
   private static final Pattern PART = Pattern.compile("([0-9]+(?:\\.[0-9]+)?)(ns|us|µs|ms|s|m|h)");
 
   private GoDuration() {}
 
-  static Duration parse(String text) {
+  /** The duration {@code text} names; {@link IllegalArgumentException} if it names none. */
+  public static Duration parse(String text) {
     Matcher m = PART.matcher(text);
     double nanos = 0;
     int end = 0;
