@@ -125,7 +125,10 @@ final class RealCluster implements AutoCloseable {
       agent.agent().close();
       // Leave no mount behind, whatever the test did.
       for (WorkspaceInfo ws : agent.workspaces().list()) {
-        agent.workspaces().remove(ws.record().name(), false, true);
+        agent
+            .workspaces()
+            .remove(
+                ws.record().name(), ws.record().owner(), WorkspaceManager.UpperPolicy.DELETE, true);
       }
       agent.store().close();
     }
