@@ -19,6 +19,12 @@ if [ ${#need_pkgs[@]} -gt 0 ]; then
   fi
 fi
 
+# The real Kubernetes binaries the cluster tests run (built from Go modules; slow only the first time).
+if ! ./scripts/test-binaries.sh; then
+  [ "${CI:-}" != true ] || exit 1
+  echo "Kubernetes binaries not built: the tests that need a control plane skip" >&2
+fi
+
 ./mvnw -B -ntp verify "$@"
 
 # The README's first command goes through the launcher: check that it starts the built CLI.
