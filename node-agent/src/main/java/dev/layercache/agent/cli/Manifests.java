@@ -2,9 +2,12 @@ package dev.layercache.agent.cli;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.InvalidFormatException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.layercache.agent.standalone.StandaloneReconciler;
 import dev.layercache.agent.workspace.WorkspaceManager;
@@ -13,10 +16,14 @@ import dev.layercache.api.v1alpha1.OverlayWorkspace;
 import dev.layercache.api.v1alpha1.validation.SpecValidator;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -29,6 +36,7 @@ final class Manifests {
   private static final ObjectMapper YAML =
       new ObjectMapper(new YAMLFactory()).enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
   private static final String API_VERSION = "layercache.dev/v1alpha1";
+  private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
 
   private Manifests() {}
 
@@ -65,7 +73,17 @@ final class Manifests {
 
   private static void readFile(Path file, List<HasMetadata> objects) throws IOException {
     List<JsonNode> docs = new ArrayList<>();
-    try (MappingIterator<JsonNode> it = YAML.readerFor(JsonNode.class).readValues(file.toFile())) {
+    String text;
+    try {
+      text =
+          StandardCharsets.UTF_8
+              .newDecoder()
+              .decode(ByteBuffer.wrap(Files.readAllBytes(file)))
+              .toString();
+    } catch (CharacterCodingException e) {
+      throw new BadInputException(file + ": not UTF-8 text (is it a YAML file?)");
+    }
+    try (MappingIterator<JsonNode> it = YAML.readerFor(JsonNode.class).readValues(text)) {
       while (it.hasNextValue()) {
         JsonNode doc = it.nextValue();
         if (doc != null && !doc.isNull() && !doc.isMissingNode()) {
@@ -107,48 +125,114 @@ final class Manifests {
                       + kind
                       + "\" cannot be applied here (LayerCache, OverlayWorkspace)");
         };
+    String namespace = doc.path("metadata").path("namespace").asText("");
+    String label = file + ": " + kind + " " + (namespace.isEmpty() ? "" : namespace + "/") + name;
+    List<String> unknown =
+        StrictFields.unknown(doc, type == LayerCache.class ? "layercaches" : "overlayworkspaces");
+    if (!unknown.isEmpty()) {
+      throw new BadInputException(label + ": " + String.join("; ", unknown));
+    }
     HasMetadata object;
     try {
       object = YAML.treeToValue(doc, type);
     } catch (JsonProcessingException e) {
-      throw new BadInputException(file + ": " + kind + " " + name + ": " + fieldOf(e));
+      throw new BadInputException(label + ": " + fieldOf(e));
     }
     List<String> problems =
         object instanceof LayerCache cache
             ? SpecValidator.validate(cache)
             : SpecValidator.validate((OverlayWorkspace) object);
-    String label = file + ": " + kind + " " + label(object);
     if (!problems.isEmpty()) {
       throw new BadInputException(label + ": " + String.join("; ", problems));
     }
-    if (object instanceof OverlayWorkspace ows
-        && !WorkspaceManager.NAME.matcher(StandaloneReconciler.workspaceName(ows)).matches()) {
-      throw new BadInputException(label + ": metadata: namespace and name must be DNS names");
+    if (object instanceof OverlayWorkspace ows) {
+      checkWorkspaceName(label, ows);
     }
     return object;
   }
 
-  private static String label(HasMetadata object) {
-    String ns = object.getMetadata().getNamespace();
-    return (ns == null ? "" : ns + "/") + object.getMetadata().getName();
+  /**
+   * An OverlayWorkspace becomes workspace NAMESPACE.NAME: the namespace must be a DNS label (no
+   * dots, or a.x/b and a/x.b would collide) and the whole a valid workspace name.
+   */
+  private static void checkWorkspaceName(String label, OverlayWorkspace ows) {
+    String namespace = ows.getMetadata().getNamespace();
+    if (namespace != null && !DNS_LABEL.matcher(namespace).matches()) {
+      throw new BadInputException(
+          label
+              + ": metadata.namespace: \""
+              + namespace
+              + "\" is not a DNS label (lowercase letters, digits and '-', at most 63)");
+    }
+    String workspace = StandaloneReconciler.workspaceName(ows);
+    if (!WorkspaceManager.NAME.matcher(workspace).matches()) {
+      throw new BadInputException(
+          label
+              + ": metadata.name: must be a DNS name, and namespace.name (workspace "
+              + workspace.length()
+              + " characters) at most 253 characters");
+    }
   }
 
-  /** "spec.upper.reclaimPolicy: ..." from Jackson's path and message. */
+  /** "spec.upper.reclaimPolicy: must be one of ..." from Jackson's path and problem. */
   private static String fieldOf(JsonProcessingException e) {
-    if (e instanceof com.fasterxml.jackson.databind.JsonMappingException mapping
-        && !mapping.getPath().isEmpty()) {
-      StringBuilder path = new StringBuilder();
-      for (var ref : mapping.getPath()) {
-        if (ref.getFieldName() != null) {
-          path.append(path.length() == 0 ? "" : ".").append(ref.getFieldName());
-        } else if (ref.getIndex() >= 0) {
-          path.append('[').append(ref.getIndex()).append(']');
-        }
-      }
-      String message = e.getOriginalMessage();
-      int newline = message.indexOf('\n');
-      return path + ": " + (newline < 0 ? message : message.substring(0, newline));
+    if (!(e instanceof JsonMappingException mapping) || mapping.getPath().isEmpty()) {
+      return firstLine(e.getOriginalMessage());
     }
-    return e.getOriginalMessage();
+    StringBuilder path = new StringBuilder();
+    for (JsonMappingException.Reference ref : mapping.getPath()) {
+      if (ref.getFieldName() != null) {
+        path.append(path.length() == 0 ? "" : ".").append(ref.getFieldName());
+      } else if (ref.getIndex() >= 0) {
+        path.append('[').append(ref.getIndex()).append(']');
+      }
+    }
+    return path + ": " + problem(e);
+  }
+
+  /** The problem in the user's words, without Java type names. */
+  private static String problem(JsonProcessingException e) {
+    if (e instanceof InvalidFormatException invalid) {
+      Class<?> type = invalid.getTargetType();
+      if (type != null && type.isEnum()) {
+        return "must be one of "
+            + String.join(", ", Stream.of(type.getEnumConstants()).map(Object::toString).toList())
+            + ", got \""
+            + invalid.getValue()
+            + "\"";
+      }
+      return "\"" + invalid.getValue() + "\" is not " + expected(type);
+    }
+    if (e instanceof MismatchedInputException mismatched) {
+      return "expected " + expected(mismatched.getTargetType());
+    }
+    return firstLine(e.getOriginalMessage());
+  }
+
+  private static String expected(Class<?> type) {
+    if (type == null) {
+      return "a value of another kind";
+    }
+    if (java.util.Collection.class.isAssignableFrom(type) || type.isArray()) {
+      return "a list";
+    }
+    if (type == String.class) {
+      return "a string";
+    }
+    if (type == Boolean.class || type == boolean.class) {
+      return "true or false";
+    }
+    if (Number.class.isAssignableFrom(type) || type.isPrimitive()) {
+      return "a number";
+    }
+    if (type.getSimpleName().equals("Quantity")) {
+      return "a quantity such as 10Gi";
+    }
+    return "an object (a map of fields)";
+  }
+
+  private static String firstLine(String message) {
+    int newline = message.indexOf('\n');
+    return newline < 0 ? message : message.substring(0, newline);
   }
 }
