@@ -44,7 +44,7 @@ final class ApplyCommand implements Callable<Integer> {
       throws Exception {
     List<HasMetadata> objects = Manifests.read(paths);
     PrintWriter out = spec.commandLine().getOut();
-    try (LayerStore store = LayerStore.open(cli.root)) {
+    try (LayerStore store = cli.openStore()) {
       WorkspaceManager manager = Workspaces.manager(store);
       Workspaces.recover(manager, spec.commandLine().getErr());
       RegistryClient[] registry = {null};

@@ -37,9 +37,15 @@ final class CommitCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     ImageReference ref = ImageReference.parse(target);
+    if (ref.digest().isPresent()) {
+      throw new BadInputException(
+          "commit target "
+              + target
+              + ": must be a tag (the digest of the new image is known only once it is built)");
+    }
     PrintWriter out = spec.commandLine().getOut();
     LayerCommitter.Result result;
-    try (LayerStore store = LayerStore.open(cli.root)) {
+    try (LayerStore store = cli.openStore()) {
       WorkspaceInfo ws =
           Workspaces.badInputAware(() -> Workspaces.manager(store).get(name))
               .orElseThrow(() -> new BadInputException("workspace " + name + " does not exist"));

@@ -30,9 +30,9 @@ final class DfCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
-    LayerStore store = LayerStore.openReadOnly(cli.root);
-    SpaceReport report =
-        SpaceReport.compute(store.images(), store.layers(), Workspaces.manager(store).list());
+    LayerStore store = cli.readStore();
+    SpaceReport report = Workspaces.space(store, true);
+    Workspaces.Debris debris = Workspaces.debris(store);
     if (cli.output == LayercacheCommand.Output.json) {
       Map<String, Object> json = new LinkedHashMap<>();
       json.put("logicalBytes", report.logicalBytes());
@@ -43,6 +43,8 @@ final class DfCommand implements Callable<Integer> {
       json.put("upperBytes", report.upperBytes());
       json.put("images", report.images());
       json.put("workspaces", report.workspaces());
+      json.put("debrisBytes", debris.bytes());
+      json.put("debris", debris.paths().stream().map(Object::toString).toList());
       Json.print(out, json);
       return 0;
     }
@@ -53,6 +55,9 @@ final class DfCommand implements Callable<Integer> {
         Sizes.human(report.images().stream().mapToLong(SpaceReport.ImageUsage::sizeBytes).sum()));
     totals.row("Layers", report.layerCount(), Sizes.human(report.layerBytes()));
     totals.row("Workspace uppers", report.workspaces().size(), Sizes.human(report.upperBytes()));
+    if (!debris.paths().isEmpty()) {
+      totals.row("Debris (gc removes it)", debris.paths().size(), Sizes.human(debris.bytes()));
+    }
     totals.print(out);
     out.println();
     Table savings = new Table("LOGICAL", "PHYSICAL", "SAVED");

@@ -2,6 +2,7 @@ package dev.layercache.agent.cli;
 
 import dev.layercache.agent.store.LayerGc;
 import dev.layercache.agent.store.LayerStore;
+import dev.layercache.agent.workspace.WorkspaceManager;
 import java.io.PrintWriter;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -45,8 +46,17 @@ final class GcCommand implements Callable<Integer> {
     }
     PrintWriter out = spec.commandLine().getOut();
     LayerGc.Plan plan;
-    try (LayerStore store = LayerStore.open(cli.root)) {
-      plan = new LayerGc(store).run(Workspaces.manager(store).layersInUse(), high, low, dryRun);
+    // Debris is measured before a writer's open clears staging; a dry run only reads.
+    Workspaces.Debris debris = Workspaces.debris(cli.readStore());
+    if (dryRun) {
+      LayerStore store = cli.readStore();
+      plan = new LayerGc(store).run(Workspaces.manager(store).layersInUse(), high, low, true);
+    } else {
+      try (LayerStore store = cli.openStore()) {
+        WorkspaceManager manager = Workspaces.manager(store);
+        Workspaces.recover(manager, spec.commandLine().getErr());
+        plan = new LayerGc(store).run(manager.layersInUse(), high, low, false);
+      }
     }
     if (cli.output == LayercacheCommand.Output.json) {
       Map<String, Object> json = new LinkedHashMap<>();
@@ -67,6 +77,7 @@ final class GcCommand implements Callable<Integer> {
               .toList());
       json.put("freedBytes", plan.freedBytes());
       json.put("protectedLayers", plan.protectedLayers());
+      json.put("debrisBytes", debris.bytes());
       Json.print(out, json);
       return 0;
     }
@@ -78,6 +89,14 @@ final class GcCommand implements Callable<Integer> {
             100.0 * plan.usedBytes() / Math.max(1, plan.capacityBytes()),
             high * 100,
             low * 100);
+    if (!debris.paths().isEmpty()) {
+      out.println(
+          (dryRun ? "would remove " : "removed ")
+              + Sizes.human(debris.bytes())
+              + " of debris left by interrupted work ("
+              + debris.paths().size()
+              + " items)");
+    }
     if (!plan.overHighWatermark()) {
       out.println(disk + ": nothing to evict");
       out.flush();

@@ -1,6 +1,7 @@
 package dev.layercache.agent.cli;
 
 import dev.layercache.agent.store.ImageRecord;
+import dev.layercache.agent.workspace.SpaceReport;
 import java.io.PrintWriter;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -20,23 +21,24 @@ final class ImagesCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    StoreView view = StoreView.read(cli.root);
+    SpaceReport view = Workspaces.space(cli.readStore(), false);
     PrintWriter out = spec.commandLine().getOut();
     if (cli.output == LayercacheCommand.Output.json) {
       Json.print(
           out,
           view.images().stream()
               .map(
-                  image -> {
+                  usage -> {
+                    ImageRecord image = usage.image();
                     Map<String, Object> json = new LinkedHashMap<>();
                     json.put("reference", image.reference());
                     json.put("manifestDigest", image.manifestDigest());
                     json.put("platform", image.platform());
                     json.put("layers", image.layers().size());
-                    json.put("compressedBytes", compressed(image));
-                    json.put("sizeBytes", view.size(image));
-                    json.put("sharedBytes", view.shared(image));
-                    json.put("uniqueBytes", view.size(image) - view.shared(image));
+                    json.put("compressedBytes", usage.compressedBytes());
+                    json.put("sizeBytes", usage.sizeBytes());
+                    json.put("sharedBytes", usage.sharedBytes());
+                    json.put("uniqueBytes", usage.uniqueBytes());
                     json.put("pulledAt", image.pulledAt());
                     return json;
                   })
@@ -53,24 +55,19 @@ final class ImagesCommand implements Callable<Integer> {
             "SIZE",
             "SHARED",
             "UNIQUE");
-    for (ImageRecord image : view.images()) {
-      long size = view.size(image);
-      long shared = view.shared(image);
+    for (SpaceReport.ImageUsage usage : view.images()) {
+      ImageRecord image = usage.image();
       table.row(
           image.reference(),
           PullProgress.shortId(image.manifestDigest()),
           image.platform(),
           image.layers().size(),
-          Sizes.human(compressed(image)),
-          Sizes.human(size),
-          Sizes.human(shared),
-          Sizes.human(size - shared));
+          Sizes.human(usage.compressedBytes()),
+          Sizes.human(usage.sizeBytes()),
+          Sizes.human(usage.sharedBytes()),
+          Sizes.human(usage.uniqueBytes()));
     }
     table.print(out);
     return 0;
-  }
-
-  private static long compressed(ImageRecord image) {
-    return image.layers().stream().mapToLong(ImageRecord.Layer::compressedBytes).sum();
   }
 }

@@ -1,9 +1,14 @@
 package dev.layercache.agent.cli;
 
+import dev.layercache.agent.store.LayerStore;
+import dev.layercache.agent.store.StoreBusyException;
+import dev.layercache.agent.workspace.WorkspaceBusyException;
 import dev.layercache.oci.InvalidReferenceException;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -33,6 +38,7 @@ import picocli.CommandLine.Option;
 public final class LayercacheCommand {
   static final int EXIT_FAILED = 1;
   static final int EXIT_BAD_INPUT = 2;
+  static final int EXIT_BUSY = 3;
 
   /** Output formats of every command. */
   public enum Output {
@@ -56,7 +62,41 @@ public final class LayercacheCommand {
 
   @CommandLine.Mixin RegistryOptions registry;
 
-  /** Runs the CLI and returns its exit code: 0 done, 1 failed, 2 bad usage or bad input. */
+  /**
+   * Opens the store at --root to write: creates it if needed and takes the writer lock. A root that
+   * cannot be a store is bad input.
+   */
+  LayerStore openStore() throws IOException {
+    checkRoot();
+    return LayerStore.open(root);
+  }
+
+  /** Opens the store at --root to read only: no lock, nothing created; it must exist. */
+  LayerStore readStore() {
+    checkRoot();
+    LayerStore store = LayerStore.openReadOnly(root);
+    if (!Files.isDirectory(store.layout().layers())) {
+      throw new BadInputException(
+          "no layer store at "
+              + root
+              + " (nothing pulled there yet; pass --root to name another store)");
+    }
+    return store;
+  }
+
+  private void checkRoot() {
+    if (root.toString().isEmpty()) {
+      throw new BadInputException("--root: must name a directory, got \"\"");
+    }
+    if (Files.exists(root) && !Files.isDirectory(root)) {
+      throw new BadInputException("--root " + root + ": not a directory");
+    }
+  }
+
+  /**
+   * Runs the CLI and returns its exit code: 0 done, 1 failed, 2 bad usage or bad input, 3 busy (the
+   * store or a workspace is in use).
+   */
   public static int run(String... args) {
     return run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args);
   }
@@ -75,6 +115,9 @@ public final class LayercacheCommand {
     PrintWriter err = cli.getErr();
     err.println("layercache: " + message(e));
     err.flush();
+    if (e instanceof StoreBusyException || e instanceof WorkspaceBusyException) {
+      return EXIT_BUSY;
+    }
     return isBadInput(e) ? EXIT_BAD_INPUT : EXIT_FAILED;
   }
 

@@ -1,6 +1,7 @@
 package dev.layercache.agent.cli;
 
 import dev.layercache.agent.store.LayerRecord;
+import dev.layercache.agent.store.LayerStore;
 import java.io.PrintWriter;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -20,12 +21,14 @@ final class LayersCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    StoreView view = StoreView.read(cli.root);
+    LayerStore store = cli.readStore();
+    List<LayerRecord> layers = store.layers();
+    Map<String, Set<String>> users = Workspaces.space(store, false).layerUsers();
     PrintWriter out = spec.commandLine().getOut();
     if (cli.output == LayercacheCommand.Output.json) {
       Json.print(
           out,
-          view.layers().values().stream()
+          layers.stream()
               .map(
                   layer -> {
                     Map<String, Object> json = new LinkedHashMap<>();
@@ -34,27 +37,23 @@ final class LayersCommand implements Callable<Integer> {
                     json.put("mediaType", layer.mediaType());
                     json.put("compressedBytes", layer.compressedBytes());
                     json.put("unpackedBytes", layer.unpackedBytes());
-                    json.put("images", List.copyOf(images(view, layer)));
+                    json.put("images", List.copyOf(users.getOrDefault(layer.diffId(), Set.of())));
                     return json;
                   })
               .toList());
       return 0;
     }
     Table table = new Table("DIFF ID", "COMPRESSED", "SIZE", "IMAGES", "USED BY");
-    for (LayerRecord layer : view.layers().values()) {
-      Set<String> users = images(view, layer);
+    for (LayerRecord layer : layers) {
+      Set<String> imageRefs = users.getOrDefault(layer.diffId(), Set.of());
       table.row(
           PullProgress.shortId(layer.diffId()),
           Sizes.human(layer.compressedBytes()),
           Sizes.human(layer.unpackedBytes()),
-          users.size(),
-          users.isEmpty() ? "-" : String.join(", ", users));
+          imageRefs.size(),
+          imageRefs.isEmpty() ? "-" : String.join(", ", imageRefs));
     }
     table.print(out);
     return 0;
-  }
-
-  private static Set<String> images(StoreView view, LayerRecord layer) {
-    return view.users().getOrDefault(layer.diffId(), Set.of());
   }
 }

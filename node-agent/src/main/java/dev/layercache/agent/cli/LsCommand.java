@@ -1,6 +1,5 @@
 package dev.layercache.agent.cli;
 
-import dev.layercache.agent.store.LayerStore;
 import dev.layercache.agent.workspace.WorkspaceInfo;
 import java.io.PrintWriter;
 import java.util.LinkedHashMap;
@@ -21,7 +20,7 @@ final class LsCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
-    List<WorkspaceInfo> workspaces = Workspaces.manager(LayerStore.openReadOnly(cli.root)).list();
+    List<WorkspaceInfo> workspaces = Workspaces.manager(cli.readStore()).list();
     if (cli.output == LayercacheCommand.Output.json) {
       Json.print(out, workspaces.stream().map(LsCommand::describe).toList());
       return 0;

@@ -63,7 +63,7 @@ final class MountCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    try (LayerStore store = LayerStore.open(cli.root)) {
+    try (LayerStore store = cli.openStore()) {
       WorkspaceManager manager = Workspaces.manager(store);
       Workspaces.recover(manager, err);
       String reference = ImageReference.parse(image).toString();

@@ -51,6 +51,9 @@ final class PullCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (parallel < 1) {
+      throw new BadInputException("--parallel: must be at least 1, got " + parallel);
+    }
     List<ImageReference> refs = new ArrayList<>();
     for (String image : images) {
       refs.add(ImageReference.parse(image));
@@ -60,8 +63,8 @@ final class PullCommand implements Callable<Integer> {
     PrintWriter progressOut = spec.commandLine().getErr();
     boolean json = cli.output == LayercacheCommand.Output.json;
     List<ImagePuller.PullResult> results = new ArrayList<>();
-    ExecutorService executor = Executors.newFixedThreadPool(Math.max(1, parallel));
-    try (LayerStore store = LayerStore.open(cli.root);
+    ExecutorService executor = Executors.newFixedThreadPool(parallel);
+    try (LayerStore store = cli.openStore();
         PullProgress progress = new PullProgress(progressOut, System.console() != null && !json)) {
       ImagePuller puller =
           new ImagePuller(

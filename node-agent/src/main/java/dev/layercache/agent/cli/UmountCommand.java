@@ -52,7 +52,7 @@ final class UmountCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
-    try (LayerStore store = LayerStore.open(cli.root)) {
+    try (LayerStore store = cli.openStore()) {
       WorkspaceManager manager = Workspaces.manager(store);
       WorkspaceManager.UpperPolicy policy =
           upper == null

@@ -8,6 +8,8 @@ import dev.layercache.agent.store.ImageRecord;
 import dev.layercache.agent.store.LayerStore;
 import dev.layercache.agent.store.PullListener;
 import dev.layercache.agent.workspace.RecoveryReport;
+import dev.layercache.agent.workspace.SpaceReport;
+import dev.layercache.agent.workspace.UpperUsage;
 import dev.layercache.agent.workspace.WorkspaceException;
 import dev.layercache.agent.workspace.WorkspaceManager;
 import dev.layercache.oci.ImageReference;
@@ -15,7 +17,12 @@ import dev.layercache.oci.Platform;
 import dev.layercache.oci.RegistryClient;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
@@ -32,6 +39,34 @@ final class Workspaces {
     KernelFeatures kernel = KernelFeatures.get();
     return new WorkspaceManager(
         store, new OverlayMounter(kernel, store.layout().links()), kernel, Clock.systemUTC());
+  }
+
+  /** The store's space report; with the workspaces' uppers measured only when asked. */
+  static SpaceReport space(LayerStore store, boolean workspaces) throws IOException {
+    return SpaceReport.compute(
+        store.images(), store.layers(), workspaces ? manager(store).list() : List.of());
+  }
+
+  /** Leftovers of interrupted work (see {@link LayerStore#debris}), and their bytes. */
+  record Debris(List<Path> paths, long bytes) {}
+
+  static Debris debris(LayerStore store) throws IOException {
+    List<Path> paths = new ArrayList<>(store.debris());
+    paths.addAll(manager(store).debris());
+    long bytes = 0;
+    for (Path path : paths) {
+      bytes +=
+          Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS) ? UpperUsage.bytes(path) : size(path);
+    }
+    return new Debris(paths, bytes);
+  }
+
+  private static long size(Path file) {
+    try {
+      return Files.size(file);
+    } catch (IOException e) {
+      return 0; // gone meanwhile
+    }
   }
 
   /** Recovers after a restart (or reboot) and tells the user what that changed. */

@@ -223,7 +223,7 @@ public final class NodeAgent implements AutoCloseable {
     if (failed != null && Duration.between(failed, clock.instant()).compareTo(RETRY_FAILED) < 0) {
       return;
     }
-    long needed = DiskBudget.estimateUnpacked(layer.getMediaType(), size(layer));
+    long needed = size(layer); // the least it takes; the fetch itself stops at the watermark
     try {
       budget.check(store.layout().root(), needed, "layer " + diffId);
     } catch (DiskPressureException e) {

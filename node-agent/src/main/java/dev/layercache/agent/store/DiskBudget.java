@@ -1,17 +1,21 @@
 package dev.layercache.agent.store;
 
+import java.io.FilterInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Refuses a pull that would push the store's filesystem past its high watermark. The unpacked size
- * of a layer is not known before it is unpacked, so compressed layers are estimated at {@link
- * #EXPANSION} times their blob size (gzip and zstd image layers typically expand 2-3x).
+ * Keeps pulls from pushing the store's filesystem past its high watermark, twice: before a pull,
+ * with the least the layers will take (their compressed size: the unpacked size is not known until
+ * they are unpacked), and while each layer unpacks, by looking at the disk every {@link
+ * #CHECK_EVERY_BYTES} of tar ({@link #guard}). So an image that fits is never refused on a guess,
+ * and one that does not fit stops at the watermark, not at a full disk.
  */
 public record DiskBudget(double highWatermark) {
-  static final long EXPANSION = 3;
+  static final long CHECK_EVERY_BYTES = 1 << 20;
 
   public DiskBudget {
     if (!(highWatermark > 0 && highWatermark <= 1)) {
@@ -24,10 +28,40 @@ public record DiskBudget(double highWatermark) {
     return new DiskBudget(0.90);
   }
 
-  /** Estimated bytes on disk for a blob of this media type and size once unpacked. */
-  public static long estimateUnpacked(String mediaType, long compressedBytes) {
-    boolean compressed = mediaType.endsWith("gzip") || mediaType.endsWith("zstd");
-    return compressed ? compressedBytes * EXPANSION : compressedBytes;
+  /**
+   * Wraps a layer's tar stream so that reading it fails with {@link DiskPressureException} once the
+   * filesystem holding {@code root} is past the watermark.
+   */
+  public InputStream guard(InputStream tar, Path root, String what) {
+    return new FilterInputStream(tar) {
+      private long sinceCheck;
+
+      @Override
+      public int read() throws IOException {
+        int b = super.read();
+        if (b >= 0) {
+          count(1);
+        }
+        return b;
+      }
+
+      @Override
+      public int read(byte[] buffer, int offset, int length) throws IOException {
+        int n = super.read(buffer, offset, length);
+        if (n > 0) {
+          count(n);
+        }
+        return n;
+      }
+
+      private void count(int n) throws IOException {
+        sinceCheck += n;
+        if (sinceCheck >= CHECK_EVERY_BYTES) {
+          sinceCheck = 0;
+          check(root, 0, what);
+        }
+      }
+    };
   }
 
   /**
@@ -42,8 +76,9 @@ public record DiskBudget(double highWatermark) {
     if (used + neededBytes > allowed) {
       throw new DiskPressureException(
           String.format(
-              "%s needs about %d bytes on disk, but %s has %d bytes left below its high watermark"
-                  + " (%.0f%% of %d bytes; %d used)",
+              "DiskPressure: %s needs at least %d more bytes on disk, but %s has %d bytes left"
+                  + " below its high watermark (%.0f%% of %d bytes; %d used): free space (layercache"
+                  + " gc) or raise the watermark (--high-watermark)",
               what,
               neededBytes,
               root,

@@ -36,7 +36,7 @@ public final class ImagePuller {
     this.registry = registry;
     this.store = store;
     this.budget = budget;
-    this.fetcher = new LayerFetcher(registry, store, executor, clock);
+    this.fetcher = new LayerFetcher(registry, store, budget, executor, clock);
     this.clock = clock;
   }
 
@@ -58,10 +58,7 @@ public final class ImagePuller {
         missing.add(layer);
       }
     }
-    long needed =
-        missing.stream()
-            .mapToLong(l -> DiskBudget.estimateUnpacked(l.blob().mediaType(), l.blob().size()))
-            .sum();
+    long needed = missing.stream().mapToLong(l -> l.blob().size()).sum();
     budget.check(store.layout().root(), needed, "pull of " + ref);
 
     // Biggest first: the largest layer is the critical path of the whole pull.

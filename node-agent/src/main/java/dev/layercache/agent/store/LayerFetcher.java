@@ -37,6 +37,7 @@ public final class LayerFetcher {
 
   private final RegistryClient registry;
   private final LayerStore store;
+  private final DiskBudget budget;
   private final ExecutorService executor;
   private final Clock clock;
   private final LayerUnpacker unpacker = new LayerUnpacker();
@@ -44,8 +45,19 @@ public final class LayerFetcher {
 
   public LayerFetcher(
       RegistryClient registry, LayerStore store, ExecutorService executor, Clock clock) {
+    this(registry, store, DiskBudget.defaults(), executor, clock);
+  }
+
+  /** {@code budget} stops an unpack that would pass the disk's high watermark. */
+  public LayerFetcher(
+      RegistryClient registry,
+      LayerStore store,
+      DiskBudget budget,
+      ExecutorService executor,
+      Clock clock) {
     this.registry = registry;
     this.store = store;
+    this.budget = budget;
     this.executor = executor;
     this.clock = clock;
   }
@@ -128,7 +140,9 @@ public final class LayerFetcher {
         registry.openBlob(repo, layer.blob(), (done, total) -> listener.progress(diffId, done));
     DiffIdInputStream tar;
     try {
-      tar = new DiffIdInputStream(compression.open(blob), diffId);
+      tar =
+          new DiffIdInputStream(
+              budget.guard(compression.open(blob), store.layout().root(), label), diffId);
     } catch (IOException | RuntimeException e) {
       blob.close();
       throw e;

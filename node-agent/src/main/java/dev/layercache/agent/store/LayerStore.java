@@ -9,6 +9,7 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
@@ -61,7 +62,12 @@ public final class LayerStore implements Closeable {
     Files.createDirectories(layout.images());
     FileChannel channel =
         FileChannel.open(layout.lockFile(), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-    FileLock lock = channel.tryLock();
+    FileLock lock;
+    try {
+      lock = channel.tryLock();
+    } catch (OverlappingFileLockException sameProcess) {
+      lock = null; // this JVM holds it already
+    }
     if (lock == null) {
       channel.close();
       throw new StoreBusyException(
@@ -72,6 +78,11 @@ public final class LayerStore implements Closeable {
       DirFd.deleteTree(staging);
     }
     Files.createDirectories(staging);
+    for (Path dir : List.of(layout.images(), layout.pins())) {
+      for (Path temp : dotNames(dir)) {
+        Files.deleteIfExists(temp);
+      }
+    }
     return new LayerStore(layout, channel, lock);
   }
 
@@ -237,6 +248,24 @@ public final class LayerStore implements Closeable {
     }
   }
 
+  /**
+   * Leftovers of interrupted writes: everything under staging (a pull, commit or eviction cut
+   * short, or one in progress in another process) and temp files of records. Opening the store to
+   * write clears them.
+   */
+  public List<Path> debris() throws IOException {
+    List<Path> debris = new ArrayList<>();
+    if (Files.isDirectory(layout.staging())) {
+      try (Stream<Path> entries = Files.list(layout.staging())) {
+        entries.sorted().forEach(debris::add);
+      }
+    }
+    for (Path dir : List.of(layout.images(), layout.pins())) {
+      debris.addAll(dotNames(dir));
+    }
+    return debris;
+  }
+
   /** Whether this handle may write (it holds the writer lock). */
   public boolean writable() {
     return lock != null;
@@ -253,6 +282,15 @@ public final class LayerStore implements Closeable {
   private void requireWriter() {
     if (lock == null) {
       throw new IllegalStateException("store " + layout.root() + " was opened read-only");
+    }
+  }
+
+  private static List<Path> dotNames(Path dir) throws IOException {
+    if (!Files.isDirectory(dir)) {
+      return List.of();
+    }
+    try (Stream<Path> entries = Files.list(dir)) {
+      return entries.filter(p -> p.getFileName().toString().startsWith(".")).toList();
     }
   }
 

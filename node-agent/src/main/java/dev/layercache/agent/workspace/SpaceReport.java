@@ -3,6 +3,8 @@ package dev.layercache.agent.workspace;
 import dev.layercache.agent.store.ImageRecord;
 import dev.layercache.agent.store.LayerRecord;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -10,7 +12,8 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * What the node holds and what sharing saves, exactly as PRODUCT.md defines it:
+ * What the node holds and what sharing saves, exactly as PRODUCT.md defines it, for {@code
+ * layercache df}, {@code images}, {@code layers}, the NodeCache status and the metrics alike:
  *
  * <ul>
  *   <li>logical = Σ cached images' uncompressed size + Σ workspaces' (lower layers + upper)
@@ -18,7 +21,10 @@ import java.util.Set;
  *   <li>saved = logical − physical
  * </ul>
  *
- * Sizes are the layers' unpacked regular-file bytes and the uppers' measured bytes.
+ * Sizes are the layers' unpacked regular-file bytes and the uppers' measured bytes. An image is a
+ * manifest: one cached under a tag and under its digest counts once.
+ *
+ * @param layerUsers per diffID, the references of the cached images that use it
  */
 public record SpaceReport(
     long logicalBytes,
@@ -27,7 +33,8 @@ public record SpaceReport(
     int layerCount,
     long upperBytes,
     List<ImageUsage> images,
-    List<WorkspaceUsage> workspaces) {
+    List<WorkspaceUsage> workspaces,
+    Map<String, Set<String>> layerUsers) {
 
   public long savedBytes() {
     return logicalBytes - physicalBytes;
@@ -38,7 +45,15 @@ public record SpaceReport(
    * docker system df -v}), and how many workspaces it has.
    */
   public record ImageUsage(
-      String reference, long sizeBytes, long sharedBytes, long uniqueBytes, int workspaces) {}
+      ImageRecord image, long sizeBytes, long sharedBytes, long uniqueBytes, int workspaces) {
+    public String reference() {
+      return image.reference();
+    }
+
+    public long compressedBytes() {
+      return image.layers().stream().mapToLong(ImageRecord.Layer::compressedBytes).sum();
+    }
+  }
 
   /** One workspace: the size of its lower layers and of its upper layer. */
   public record WorkspaceUsage(
@@ -48,37 +63,43 @@ public record SpaceReport(
       List<ImageRecord> images, List<LayerRecord> layers, List<WorkspaceInfo> workspaces) {
     Map<String, Long> sizes = new LinkedHashMap<>();
     layers.forEach(l -> sizes.put(l.diffId(), l.unpackedBytes()));
-    Map<String, Integer> imagesUsing = new LinkedHashMap<>();
+    Map<String, Set<String>> manifestsUsing = new LinkedHashMap<>();
+    Map<String, Set<String>> layerUsers = new LinkedHashMap<>();
     for (ImageRecord image : images) {
-      for (String diffId :
-          distinct(image.layers().stream().map(ImageRecord.Layer::diffId).toList())) {
-        imagesUsing.merge(diffId, 1, Integer::sum);
+      for (String diffId : distinct(image)) {
+        manifestsUsing
+            .computeIfAbsent(diffId, k -> new LinkedHashSet<>())
+            .add(image.manifestDigest());
+        layerUsers.computeIfAbsent(diffId, k -> new LinkedHashSet<>()).add(image.reference());
       }
     }
     long logical = 0;
+    Set<String> counted = new HashSet<>();
     List<ImageUsage> imageUsages = new ArrayList<>();
-    for (ImageRecord image : images) {
+    for (ImageRecord image :
+        images.stream().sorted(Comparator.comparing(ImageRecord::reference)).toList()) {
       long size = 0;
       long shared = 0;
-      for (String diffId :
-          distinct(image.layers().stream().map(ImageRecord.Layer::diffId).toList())) {
+      for (String diffId : distinct(image)) {
         long bytes = sizes.getOrDefault(diffId, 0L);
         size += bytes;
-        if (imagesUsing.get(diffId) > 1) {
+        if (manifestsUsing.get(diffId).size() > 1) {
           shared += bytes;
         }
       }
-      logical += size;
+      if (counted.add(image.manifestDigest())) {
+        logical += size;
+      }
       int count =
           (int)
               workspaces.stream().filter(w -> w.record().image().equals(image.reference())).count();
-      imageUsages.add(new ImageUsage(image.reference(), size, shared, size - shared, count));
+      imageUsages.add(new ImageUsage(image, size, shared, size - shared, count));
     }
     long uppers = 0;
     List<WorkspaceUsage> workspaceUsages = new ArrayList<>();
     for (WorkspaceInfo ws : workspaces) {
       long lower = 0;
-      for (String diffId : distinct(ws.record().lowers())) {
+      for (String diffId : new LinkedHashSet<>(ws.record().lowers())) {
         lower += sizes.getOrDefault(diffId, 0L);
       }
       logical += lower + ws.upperBytes();
@@ -95,10 +116,13 @@ public record SpaceReport(
         sizes.size(),
         uppers,
         imageUsages,
-        workspaceUsages);
+        workspaceUsages,
+        layerUsers);
   }
 
-  private static Set<String> distinct(List<String> diffIds) {
-    return new LinkedHashSet<>(diffIds);
+  private static Set<String> distinct(ImageRecord image) {
+    Set<String> diffIds = new LinkedHashSet<>();
+    image.layers().forEach(l -> diffIds.add(l.diffId()));
+    return diffIds;
   }
 }

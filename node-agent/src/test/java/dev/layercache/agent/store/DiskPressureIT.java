@@ -52,8 +52,12 @@ class DiskPressureIT {
   void aPullThatCannotFitIsRefusedBeforeDownloading() throws Exception {
     byte[] noise = new byte[8 << 20];
     new Random(3).nextBytes(noise);
+    byte[] more = new byte[8 << 20];
+    new Random(4).nextBytes(more);
+    // 16 MiB that does not compress, on 16 MiB with a 90% watermark: refused on sight.
     ImageBuilder.oci(TestImages.AMD64)
         .layer(new TarBuilder().file("noise", noise, 0644), Compression.GZIP)
+        .layer(new TarBuilder().file("more", more, 0644), Compression.GZIP)
         .build()
         .push(registry.client(), registry.reference("test/big:1"));
     Path root = mountpoint.resolve("store");
@@ -63,6 +67,7 @@ class DiskPressureIT {
                   puller(store)
                       .pull(registry.reference("test/big:1"), TestImages.AMD64, PullListener.NONE))
           .isInstanceOf(DiskPressureException.class)
+          .hasMessageStartingWith("DiskPressure: ")
           .hasMessageContaining("test/big:1")
           .hasMessageContaining(root.toString())
           .hasMessageContaining("high watermark");
@@ -72,8 +77,23 @@ class DiskPressureIT {
   }
 
   @Test
+  void anImageThatFitsInRawBytesIsPulled() throws Exception {
+    byte[] noise = new byte[6 << 20];
+    new Random(5).nextBytes(noise);
+    // 6 MiB of noise gzips to a little more than 6 MiB: three times that would not fit, it does.
+    ImageBuilder.oci(TestImages.AMD64)
+        .layer(new TarBuilder().file("noise", noise, 0644), Compression.GZIP)
+        .build()
+        .push(registry.client(), registry.reference("test/fits:1"));
+    try (LayerStore store = LayerStore.open(mountpoint.resolve("store"))) {
+      puller(store).pull(registry.reference("test/fits:1"), TestImages.AMD64, PullListener.NONE);
+      assertThat(store.layers()).hasSize(1);
+    }
+  }
+
+  @Test
   void aLayerThatFillsTheDiskFailsCleanlyAndTheStoreKeepsServing() throws Exception {
-    // 40 MB of zeros gzip to ~40 kB: the estimate lets it through, the disk does not.
+    // 40 MB of zeros gzip to ~40 kB: the estimate lets it through; the watermark stops it.
     ImageBuilder.oci(TestImages.AMD64)
         .layer(new TarBuilder().file("zeros", new byte[40 << 20], 0644), Compression.GZIP)
         .build()
@@ -91,7 +111,8 @@ class DiskPressureIT {
                       .pull(registry.reference("test/bomb:1"), TestImages.AMD64, PullListener.NONE))
           .hasMessageContaining("test/bomb:1")
           .hasMessageContaining("zeros")
-          .hasMessageContaining("No space left on device");
+          .hasMessageContaining("high watermark")
+          .hasRootCauseInstanceOf(DiskPressureException.class);
       assertThat(store.layers()).isEmpty();
       assertThat(ImagePullIT.stagingEntries(store)).isEmpty();
 

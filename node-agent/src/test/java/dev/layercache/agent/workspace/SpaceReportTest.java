@@ -1,6 +1,7 @@
 package dev.layercache.agent.workspace;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import dev.layercache.agent.store.ImageRecord;
 import dev.layercache.agent.store.LayerRecord;
@@ -8,6 +9,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class SpaceReportTest {
@@ -24,7 +26,7 @@ class SpaceReportTest {
     for (char c : layers) {
       list.add(new ImageRecord.Layer(id(c), id(c), "t", 1));
     }
-    return new ImageRecord(ref, id('f'), "linux/amd64", list, Instant.EPOCH);
+    return new ImageRecord(ref, id(ref.charAt(0)), "linux/amd64", list, Instant.EPOCH);
   }
 
   static WorkspaceInfo workspace(String name, ImageRecord image, long upper) {
@@ -74,8 +76,31 @@ class SpaceReportTest {
     assertThat(report.physicalBytes()).isEqualTo(135 + 7);
     assertThat(report.upperBytes()).isEqualTo(7);
     assertThat(report.images())
-        .containsExactly(
-            new SpaceReport.ImageUsage("app", 110, 100, 10, 1),
-            new SpaceReport.ImageUsage("worker", 120, 100, 20, 0));
+        .extracting(
+            SpaceReport.ImageUsage::reference,
+            SpaceReport.ImageUsage::sizeBytes,
+            SpaceReport.ImageUsage::sharedBytes,
+            SpaceReport.ImageUsage::uniqueBytes,
+            SpaceReport.ImageUsage::workspaces)
+        .containsExactly(tuple("app", 110L, 100L, 10L, 1), tuple("worker", 120L, 100L, 20L, 0));
+    assertThat(report.layerUsers()).containsEntry(id('a'), Set.of("app", "worker"));
+  }
+
+  @Test
+  void anImageCachedUnderATagAndItsDigestCountsOnce() {
+    ImageRecord tagged = image("app", 'a', 'b');
+    ImageRecord pinned =
+        new ImageRecord(
+            "app@" + tagged.manifestDigest(),
+            tagged.manifestDigest(),
+            tagged.platform(),
+            tagged.layers(),
+            Instant.EPOCH);
+    SpaceReport report =
+        SpaceReport.compute(
+            List.of(tagged, pinned), List.of(layer('a', 100), layer('b', 10)), List.of());
+    assertThat(report.logicalBytes()).isEqualTo(110);
+    assertThat(report.savedBytes()).isZero();
+    assertThat(report.images()).allMatch(i -> i.sharedBytes() == 0);
   }
 }
