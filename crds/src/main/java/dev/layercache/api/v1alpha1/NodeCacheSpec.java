@@ -3,6 +3,7 @@ package dev.layercache.api.v1alpha1;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Size;
 import java.util.List;
 import java.util.Objects;
 
@@ -10,6 +11,11 @@ import java.util.Objects;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
 public class NodeCacheSpec {
+  /**
+   * Bounds the list so that the API server can bound the cost of the CEL rules on its items (it
+   * refuses the CRD otherwise); the object's size limit in etcd (1.5 MiB) binds near there anyway.
+   */
+  public static final int MAX_WORKSPACES = 4096;
 
   @JsonPropertyDescription("Layers the node must hold.")
   private List<LayerRef> layers;
@@ -21,6 +27,7 @@ public class NodeCacheSpec {
 
   @JsonPropertyDescription(
       "Workspaces the node must have mounted. A workspace missing from this list is unmounted.")
+  @Size(max = MAX_WORKSPACES)
   private List<WorkspaceRef> workspaces;
 
   public List<LayerRef> getLayers() {

@@ -48,6 +48,16 @@ public class OverlayWorkspaceSpec {
       "Secrets of type kubernetes.io/dockerconfigjson in the workspace's namespace, with credentials for the image's registry.")
   private List<LocalSecretRef> pullSecrets;
 
+  // The rule sits here, not on UpperLayerSpec.sizeLimit, so that NodeCache's copies of it carry no
+  // rule: the API server bounds the cost of a rule on a string it cannot bound (an int-or-string
+  // has no maxLength here) only for a single value, not for each of a node's workspaces.
+  @ValidationRule(
+      value =
+          "!has(self.sizeLimit) || (type(self.sizeLimit) == int ? self.sizeLimit >= 0"
+              + " : self.sizeLimit.matches(r'"
+              + Patterns.QUANTITY
+              + "'))",
+      message = "sizeLimit must be a byte quantity such as 512Mi or 10Gi")
   @JsonPropertyDescription("The writable upper layer: reclaim policy and size limit.")
   private UpperLayerSpec upper;
 

@@ -3,7 +3,6 @@ package dev.layercache.api.v1alpha1;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
-import io.fabric8.generator.annotation.ValidationRule;
 import io.fabric8.kubernetes.api.model.Quantity;
 import java.util.Objects;
 
@@ -16,9 +15,6 @@ public class UpperLayerSpec {
       "What happens to the upper layer when the workspace is deleted: Delete removes it, Retain keeps it on the node. Unset: Delete.")
   private ReclaimPolicy reclaimPolicy;
 
-  @ValidationRule(
-      value = "type(self) == int ? self >= 0 : self.matches(r'" + Patterns.QUANTITY + "')",
-      message = "sizeLimit must be a byte quantity such as 512Mi or 10Gi")
   @JsonPropertyDescription(
       "Largest size the upper layer may grow to, as a byte quantity (512Mi, 10Gi) or a number of bytes. Unset: no limit.")
   private Quantity sizeLimit;

@@ -14,9 +14,9 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * fabric8's CRUD mock API server with layercache's generated CRDs installed: what stands in for a
- * Kubernetes API server in tests (none can run on the machines this project is built on). It stores
- * what it is given and enforces no schema or CEL rule.
+ * fabric8's CRUD mock API server with layercache's generated CRDs installed, for the tests that
+ * have not moved to {@link KubeControlPlane} (a real kube-apiserver) yet. It stores what it is
+ * given and enforces no schema or CEL rule.
  */
 public final class MockApiServer implements AutoCloseable {
   // The mock logs every request at INFO; the reference keeps the level from being collected.

@@ -113,9 +113,12 @@ class CrdSchemaTest {
             "!has(oldSelf.nodeName) || (has(self.nodeName) && self.nodeName == oldSelf.nodeName)");
     assertThat(rules(spec.at("/properties/commit/properties/image")))
         .containsExactly("!self.contains('@')");
-    assertThat(rules(spec.at("/properties/upper/properties/sizeLimit")))
+    assertThat(rules(spec.at("/properties/upper")))
         .containsExactly(
-            "type(self) == int ? self >= 0 : self.matches(r'" + Patterns.QUANTITY + "')");
+            "!has(self.sizeLimit) || (type(self.sizeLimit) == int ? self.sizeLimit >= 0"
+                + " : self.sizeLimit.matches(r'"
+                + Patterns.QUANTITY
+                + "'))");
     assertThat(rules(spec.at("/properties/nodeSelector/properties/matchExpressions/items")))
         .hasSize(1);
   }

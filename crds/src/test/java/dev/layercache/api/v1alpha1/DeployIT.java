@@ -1,0 +1,86 @@
+package dev.layercache.api.v1alpha1;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.layercache.api.testing.KubeControlPlane;
+import dev.layercache.api.testing.RenderedDeploy;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.PodTemplateSpec;
+import io.fabric8.kubernetes.api.model.apps.DaemonSet;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** {@code kubectl apply -k deploy/} on a real server, workloads as server-side dry runs. */
+@ExtendWith(KubeControlPlane.class)
+class DeployIT {
+
+  @Test
+  void everyObjectOfDeployIsAcceptedAndAllButTheWorkloadsAreStored(KubeControlPlane cluster) {
+    List<HasMetadata> answers = RenderedDeploy.install(cluster);
+    KubernetesClient admin = cluster.admin();
+
+    assertThat(answers)
+        .extracting(HasMetadata::getKind)
+        .contains(
+            "Namespace",
+            "CustomResourceDefinition",
+            "ServiceAccount",
+            "ClusterRole",
+            "ClusterRoleBinding",
+            "Role",
+            "RoleBinding",
+            "ValidatingAdmissionPolicy",
+            "ValidatingAdmissionPolicyBinding",
+            "Service",
+            "Deployment",
+            "DaemonSet");
+    for (HasMetadata answer : answers) {
+      String what = answer.getKind() + " " + answer.getMetadata().getName();
+      // A dry run answers with the object as it would be stored, uid included, and stores nothing.
+      assertThat(answer.getMetadata().getUid()).as(what).isNotBlank();
+      boolean stored = admin.resource(answer).get() != null;
+      assertThat(stored)
+          .as(what + " stored")
+          .isEqualTo(!RenderedDeploy.WORKLOADS.contains(answer.getKind()));
+    }
+  }
+
+  @Test
+  void theWorkloadsPodsWouldBeAdmitted(KubeControlPlane cluster) {
+    // No kubelet runs, so no pod starts; a dry-run Pod from each template still goes through
+    // admission (Pod Security of the namespace, the ServiceAccount, the priority class).
+    KubernetesClient admin = cluster.admin();
+    for (HasMetadata workload : RenderedDeploy.install(cluster)) {
+      PodTemplateSpec template;
+      if (workload instanceof DaemonSet daemonSet) {
+        template = daemonSet.getSpec().getTemplate();
+      } else if (workload instanceof Deployment deployment) {
+        template = deployment.getSpec().getTemplate();
+      } else {
+        continue;
+      }
+      Pod pod =
+          new PodBuilder()
+              .withMetadata(template.getMetadata())
+              .editMetadata()
+              .withName(workload.getMetadata().getName() + "-dry-run")
+              .withNamespace(workload.getMetadata().getNamespace())
+              .endMetadata()
+              .withSpec(template.getSpec())
+              .editSpec()
+              .withNodeName("worker-1")
+              .endSpec()
+              .build();
+      Pod admitted = admin.resource(pod).dryRun().create();
+      assertThat(admitted.getSpec().getServiceAccountName())
+          .as(workload.getKind())
+          .isEqualTo(template.getSpec().getServiceAccountName());
+      assertThat(admin.resource(pod).get()).isNull();
+    }
+  }
+}

@@ -1,0 +1,189 @@
+#!/usr/bin/env bash
+# A Kubernetes control plane on loopback for people and tests: etcd, kube-apiserver and
+# kube-controller-manager built by scripts/test-binaries.sh. No kubelet, so no pods run.
+#
+#   scripts/local-cluster.sh up [--dir DIR] [--owner PID]   start; prints `export KUBECONFIG=...`
+#   scripts/local-cluster.sh down [--dir DIR]               stop what `up` started, remove DIR
+#
+# DIR (default $LAYERCACHE_CLUSTER_DIR, else /tmp/layercache-cluster) holds the certificates, the
+# kubeconfig, etcd's data, the logs (DIR/logs/) and the PIDs. With --owner, the cluster goes down
+# by itself once process PID has exited (the tests pass their JVM's PID).
+# A later `--node` (kubelet + containerd) will start here too; it does not exist yet.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+
+usage() {
+  echo "usage: $0 up|down [--dir DIR] [--owner PID]" >&2
+  exit 2
+}
+
+command=${1:-}
+[ $# -gt 0 ] && shift
+dir=${LAYERCACHE_CLUSTER_DIR:-/tmp/layercache-cluster}
+owner=
+while [ $# -gt 0 ]; do
+  case $1 in
+    --dir) dir=${2:?--dir needs a directory}; shift 2 ;;
+    --owner) owner=${2:?--owner needs a PID}; shift 2 ;;
+    *) usage ;;
+  esac
+done
+bin=${LAYERCACHE_TOOLS:-$HOME/.cache/layercache/tools}/bin
+kubeconfig=$dir/admin.kubeconfig
+components=(etcd kube-apiserver kube-controller-manager)
+
+running() { [ -f "$dir/$1.pid" ] && kill -0 "$(cat "$dir/$1.pid")" 2>/dev/null; }
+
+down() {
+  local name pid
+  for name in watchdog kube-controller-manager kube-apiserver etcd; do
+    if running "$name"; then
+      pid=$(cat "$dir/$name.pid")
+      [ "$pid" != $$ ] || continue # the watchdog itself, taking the cluster down
+      kill "$pid"
+      for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+      kill -0 "$pid" 2>/dev/null && kill -9 "$pid"
+    fi
+  done
+  # Only a directory that `up` made: --dir may have been mistyped.
+  if [ -f "$dir/.layercache-cluster" ]; then
+    rm -rf "$dir"
+  elif [ -e "$dir" ]; then
+    echo "not removing $dir: it was not made by $0 up" >&2
+  fi
+}
+
+# A port nothing listens on now (the component that takes it fails loudly if another wins a race).
+free_port() {
+  local port
+  while :; do
+    port=$((20000 + RANDOM % 20000))
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "$port"; return; }
+  done
+}
+
+certificates() {
+  local pki=$dir/pki
+  mkdir -p "$pki"
+  openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=layercache-local-ca" \
+    -keyout "$pki/ca.key" -out "$pki/ca.crt" 2>/dev/null
+  # name, subject, extensions
+  issue() {
+    openssl req -newkey rsa:2048 -nodes -subj "$2" -keyout "$pki/$1.key" -out "$pki/$1.csr" 2>/dev/null
+    openssl x509 -req -in "$pki/$1.csr" -CA "$pki/ca.crt" -CAkey "$pki/ca.key" -CAcreateserial \
+      -days 30 -extfile <(printf '%s\n' "$3") -out "$pki/$1.crt" 2>/dev/null
+  }
+  issue apiserver "/CN=kube-apiserver" \
+    "subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes.default.svc
+extendedKeyUsage=serverAuth"
+  issue admin "/O=system:masters/CN=layercache-admin" "extendedKeyUsage=clientAuth"
+  # ServiceAccount tokens: kube-apiserver signs (TokenRequest) and verifies with this pair.
+  openssl genrsa -out "$pki/sa.key" 2048 2>/dev/null
+  openssl rsa -in "$pki/sa.key" -pubout -out "$pki/sa.pub" 2>/dev/null
+}
+
+write_kubeconfig() {
+  local pki=$dir/pki
+  cat >"$kubeconfig" <<EOF
+apiVersion: v1
+kind: Config
+clusters:
+  - name: local
+    cluster:
+      server: https://127.0.0.1:$1
+      certificate-authority-data: $(base64 -w0 "$pki/ca.crt")
+users:
+  - name: admin
+    user:
+      client-certificate-data: $(base64 -w0 "$pki/admin.crt")
+      client-key-data: $(base64 -w0 "$pki/admin.key")
+contexts:
+  - name: local
+    context: {cluster: local, user: admin}
+current-context: local
+EOF
+}
+
+start() {
+  local name=$1
+  shift
+  setsid "$bin/$name" "$@" >"$dir/logs/$name.log" 2>&1 </dev/null &
+  echo $! >"$dir/$name.pid"
+}
+
+wait_for() { # what, seconds, command...
+  local what=$1 seconds=$2 name
+  shift 2
+  for _ in $(seq $((seconds * 5))); do
+    "$@" >/dev/null 2>&1 && return 0
+    for name in "${components[@]}"; do
+      if [ -f "$dir/$name.pid" ] && ! running "$name"; then
+        echo "$name exited while waiting for $what; last lines of $dir/logs/$name.log:" >&2
+        tail -n 20 "$dir/logs/$name.log" >&2
+        return 1
+      fi
+    done
+    sleep 0.2
+  done
+  echo "timed out after ${seconds}s waiting for $what; logs in $dir/logs/" >&2
+  return 1
+}
+
+up() {
+  if running kube-apiserver; then
+    echo "already up in $dir" >&2
+    echo "export KUBECONFIG=$kubeconfig"
+    return
+  fi
+  [ ! -e "$dir" ] || down # leftovers of a cluster that died
+  "$here/test-binaries.sh" etcd kube-apiserver kube-controller-manager kubectl >&2
+  mkdir -p "$dir/logs"
+  touch "$dir/.layercache-cluster"
+  certificates
+  local etcd_port peer_port api_port pki=$dir/pki
+  etcd_port=$(free_port)
+  peer_port=$(free_port)
+  api_port=$(free_port)
+  write_kubeconfig "$api_port"
+
+  start etcd --name local --data-dir "$dir/etcd" --unsafe-no-fsync \
+    --listen-client-urls "http://127.0.0.1:$etcd_port" \
+    --advertise-client-urls "http://127.0.0.1:$etcd_port" \
+    --listen-peer-urls "http://127.0.0.1:$peer_port" \
+    --initial-advertise-peer-urls "http://127.0.0.1:$peer_port" \
+    --initial-cluster "local=http://127.0.0.1:$peer_port"
+
+  start kube-apiserver --advertise-address 127.0.0.1 --bind-address 127.0.0.1 \
+    --secure-port "$api_port" --etcd-servers "http://127.0.0.1:$etcd_port" \
+    --tls-cert-file "$pki/apiserver.crt" --tls-private-key-file "$pki/apiserver.key" \
+    --client-ca-file "$pki/ca.crt" --authorization-mode RBAC \
+    --service-account-issuer https://kubernetes.default.svc \
+    --service-account-key-file "$pki/sa.pub" --service-account-signing-key-file "$pki/sa.key" \
+    --service-cluster-ip-range 10.96.0.0/24 --allow-privileged=true
+
+  wait_for "kube-apiserver /readyz" 120 \
+    "$bin/kubectl" --kubeconfig "$kubeconfig" get --raw /readyz
+
+  start kube-controller-manager --kubeconfig "$kubeconfig" --leader-elect=false \
+    --secure-port 0 --root-ca-file "$pki/ca.crt" \
+    --service-account-private-key-file "$pki/sa.key" \
+    --cluster-signing-cert-file "$pki/ca.crt" --cluster-signing-key-file "$pki/ca.key"
+  # Its namespace and token controllers make the `default` ServiceAccount in every namespace.
+  wait_for "kube-controller-manager (ServiceAccount default/default)" 60 \
+    "$bin/kubectl" --kubeconfig "$kubeconfig" -n default get serviceaccount default
+
+  if [ -n "$owner" ]; then
+    # Takes the cluster down once its owner is gone, even when the owner was killed.
+    setsid bash -c 'while kill -0 "$1" 2>/dev/null; do sleep 1; done; exec "$2" down --dir "$3"' \
+      watchdog "$owner" "$here/local-cluster.sh" "$dir" >/dev/null 2>&1 </dev/null &
+    echo $! >"$dir/watchdog.pid"
+  fi
+  echo "up: kube-apiserver https://127.0.0.1:$api_port, etcd http://127.0.0.1:$etcd_port; logs in $dir/logs" >&2
+  echo "export KUBECONFIG=$kubeconfig"
+}
+
+case $command in
+  up) up ;;
+  down) down ;;
+  *) usage ;;
+esac
