@@ -1,10 +1,8 @@
 package dev.layercache.api.testing;
 
-import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
-import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.api.model.authentication.TokenRequest;
 import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
 import io.fabric8.kubernetes.client.Config;
@@ -12,15 +10,12 @@ import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -244,49 +239,31 @@ public final class KubeControlPlane implements BeforeAllCallback, ParameterResol
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+    installCrds(kubeconfig);
     KubernetesClient admin = new KubernetesClientBuilder().withConfig(config).build();
-    installCrds(admin);
     return new Started(kubeconfig, config, admin);
   }
 
   /** As users do: {@code kubectl apply --server-side -f crds/}, then wait until Established. */
-  private static void installCrds(KubernetesClient admin) {
-    List<CustomResourceDefinition> crds = new ArrayList<>();
-    try (Stream<Path> files = Files.list(repoRoot().resolve("crds"))) {
-      for (Path file : files.filter(f -> f.toString().endsWith(".yaml")).sorted().toList()) {
-        try (InputStream in = Files.newInputStream(file)) {
-          for (HasMetadata item : admin.load(in).items()) {
-            crds.add(
-                (CustomResourceDefinition)
-                    admin
-                        .resource(item)
-                        .fieldManager(FIELD_MANAGER)
-                        .forceConflicts()
-                        .serverSideApply());
-          }
-        }
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    for (CustomResourceDefinition crd : crds) {
-      admin
-          .apiextensions()
-          .v1()
-          .customResourceDefinitions()
-          .withName(crd.getMetadata().getName())
-          .waitUntilCondition(
-              c ->
-                  c != null
-                      && c.getStatus() != null
-                      && c.getStatus().getConditions().stream()
-                          .anyMatch(
-                              cond ->
-                                  cond.getType().equals("Established")
-                                      && cond.getStatus().equals("True")),
-              60,
-              TimeUnit.SECONDS);
-    }
+  private static void installCrds(Path kubeconfig) {
+    String kubectl = kubectl().toString();
+    String crds = repoRoot().resolve("crds").toString();
+    String config = "--kubeconfig=" + kubeconfig;
+    run(
+        List.of(
+            kubectl,
+            config,
+            "apply",
+            "--server-side",
+            "--field-manager=" + FIELD_MANAGER,
+            "--force-conflicts",
+            "-f",
+            crds),
+        60);
+    run(
+        List.of(
+            kubectl, config, "wait", "--for=condition=Established", "--timeout=60s", "-f", crds),
+        90);
   }
 
   /** Runs a command to completion; its output, or an exception that includes it. */

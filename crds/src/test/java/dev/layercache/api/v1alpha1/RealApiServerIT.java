@@ -191,6 +191,53 @@ class RealApiServerIT {
   }
 
   @Test
+  void conditionsTakeTrueFalseAndUnknownOnEveryKind(KubernetesClient client) {
+    // Unquoted True and False in the CRD YAML once made kubectl install the enum as booleans.
+    String conditions =
+        "{\"status\":{\"conditions\":["
+            + "{\"type\":\"Ready\",\"status\":\"True\"},"
+            + "{\"type\":\"Degraded\",\"status\":\"False\"},"
+            + "{\"type\":\"Resolved\",\"status\":\"Unknown\"}]}}";
+    List<GenericKubernetesResource> objects =
+        List.of(
+            object(
+                client,
+                """
+                apiVersion: layercache.dev/v1alpha1
+                kind: LayerCache
+                metadata: {name: conditions}
+                spec: {images: ["busybox:1"]}
+                """),
+            object(
+                client,
+                """
+                apiVersion: layercache.dev/v1alpha1
+                kind: OverlayWorkspace
+                metadata: {name: conditions, namespace: default}
+                spec: {image: "busybox:1"}
+                """),
+            object(
+                client,
+                """
+                apiVersion: layercache.dev/v1alpha1
+                kind: NodeCache
+                metadata: {name: conditions}
+                spec: {}
+                """));
+    for (GenericKubernetesResource object : objects) {
+      var stored = client.resource(object);
+      stored.create();
+      GenericKubernetesResource written =
+          stored.subresource("status").patch(PatchContext.of(PatchType.JSON_MERGE), conditions);
+      List<Map<String, Object>> statuses = written.get("status", "conditions");
+      assertThat(statuses)
+          .as(object.getKind())
+          .extracting(condition -> condition.get("status"))
+          .containsExactly("True", "False", "Unknown");
+    }
+  }
+
+  @Test
   void generationChangesOnlyWithTheSpec(KubernetesClient client) {
     client.resource(layerCache("generation")).create();
     var stored = client.resources(LayerCache.class).withName("generation");
