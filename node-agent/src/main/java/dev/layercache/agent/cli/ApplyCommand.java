@@ -10,7 +10,9 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -46,7 +48,7 @@ final class ApplyCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     try (LayerStore store = cli.openStore()) {
       WorkspaceManager manager = Workspaces.manager(store);
-      Workspaces.recover(manager, spec.commandLine().getErr());
+      Workspaces.recover(manager, cli.notes(spec));
       RegistryClient[] registry = {null};
       StandaloneReconciler reconciler =
           new StandaloneReconciler(
@@ -63,8 +65,24 @@ final class ApplyCommand implements Callable<Integer> {
       List<StandaloneReconciler.Outcome> outcomes =
           Workspaces.badInputAware(
               () -> apply ? reconciler.apply(objects) : reconciler.delete(objects));
-      outcomes.forEach(out::println);
-      out.flush();
+      if (cli.output == LayercacheCommand.Output.json) {
+        Json.print(
+            out,
+            "ApplyResult",
+            outcomes.stream()
+                .map(
+                    o -> {
+                      Map<String, Object> json = new LinkedHashMap<>();
+                      json.put("object", o.object());
+                      json.put("action", o.action());
+                      json.put("failed", o.failed());
+                      return json;
+                    })
+                .toList());
+      } else {
+        outcomes.forEach(out::println);
+        out.flush();
+      }
       return outcomes.stream().anyMatch(StandaloneReconciler.Outcome::failed)
           ? LayercacheCommand.EXIT_FAILED
           : 0;

@@ -70,7 +70,7 @@ final class CommitCommand implements Callable<Integer> {
       json.put("layerDigest", result.layer().digest().toString());
       json.put("diffID", result.diffId().toString());
       json.put("layerBytes", result.layer().size());
-      Json.print(out, json);
+      Json.print(out, "Commit", json);
     } else {
       out.println(
           result.image()

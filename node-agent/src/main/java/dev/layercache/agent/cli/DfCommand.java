@@ -41,11 +41,40 @@ final class DfCommand implements Callable<Integer> {
       json.put("layerBytes", report.layerBytes());
       json.put("layers", report.layerCount());
       json.put("upperBytes", report.upperBytes());
-      json.put("images", report.images());
-      json.put("workspaces", report.workspaces());
+      json.put(
+          "images",
+          report.images().stream()
+              .map(
+                  i -> {
+                    Map<String, Object> image = new LinkedHashMap<>();
+                    image.put("reference", i.reference());
+                    image.put("manifestDigest", i.image().manifestDigest());
+                    image.put("sizeBytes", i.sizeBytes());
+                    image.put("sharedBytes", i.sharedBytes());
+                    image.put("uniqueBytes", i.uniqueBytes());
+                    image.put("workspaces", i.workspaces());
+                    return image;
+                  })
+              .toList());
+      json.put(
+          "workspaces",
+          report.workspaces().stream()
+              .map(
+                  w -> {
+                    Map<String, Object> ws = new LinkedHashMap<>();
+                    ws.put("name", w.name());
+                    ws.put("image", w.image());
+                    ws.put("state", w.state());
+                    ws.put("lowerBytes", w.lowerBytes());
+                    ws.put("upperBytes", w.upperBytes());
+                    ws.put("sizeLimitBytes", w.sizeLimitBytes());
+                    ws.put("overSizeLimit", w.overSizeLimit());
+                    return ws;
+                  })
+              .toList());
       json.put("debrisBytes", debris.bytes());
       json.put("debris", debris.paths().stream().map(Object::toString).toList());
-      Json.print(out, json);
+      Json.print(out, "DiskUsage", json);
       return 0;
     }
     Table totals = new Table("TYPE", "COUNT", "SIZE");
@@ -88,7 +117,7 @@ final class DfCommand implements Callable<Integer> {
             ws.image(),
             ws.state(),
             Sizes.human(ws.lowerBytes()),
-            Sizes.human(ws.upperBytes()));
+            Sizes.upper(ws.upperBytes(), ws.sizeLimitBytes()));
       }
       workspaces.print(out);
     }

@@ -54,7 +54,7 @@ final class GcCommand implements Callable<Integer> {
     } else {
       try (LayerStore store = cli.openStore()) {
         WorkspaceManager manager = Workspaces.manager(store);
-        Workspaces.recover(manager, spec.commandLine().getErr());
+        Workspaces.recover(manager, cli.notes(spec));
         plan = new LayerGc(store).run(manager.layersInUse(), high, low, false);
       }
     }
@@ -78,7 +78,7 @@ final class GcCommand implements Callable<Integer> {
       json.put("freedBytes", plan.freedBytes());
       json.put("protectedLayers", plan.protectedLayers());
       json.put("debrisBytes", debris.bytes());
-      Json.print(out, json);
+      Json.print(out, "GcResult", json);
       return 0;
     }
     String disk =

@@ -26,6 +26,7 @@ final class ImagesCommand implements Callable<Integer> {
     if (cli.output == LayercacheCommand.Output.json) {
       Json.print(
           out,
+          "ImageList",
           view.images().stream()
               .map(
                   usage -> {

@@ -40,7 +40,7 @@ final class InspectCommand implements Callable<Integer> {
     ResolvedImage resolved = cli.registry.client().resolve(ref, wanted);
     PrintWriter out = spec.commandLine().getOut();
     if (cli.output == LayercacheCommand.Output.json) {
-      Json.print(out, describe(resolved));
+      Json.print(out, "Image", describe(resolved));
       return 0;
     }
     out.println("Reference:  " + resolved.reference());

@@ -5,11 +5,15 @@ import dev.layercache.agent.store.StoreBusyException;
 import dev.layercache.agent.workspace.WorkspaceBusyException;
 import dev.layercache.oci.InvalidReferenceException;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintWriter;
+import java.io.Writer;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Properties;
+import picocli.AutoComplete;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -34,6 +38,8 @@ import picocli.CommandLine.Option;
       CommitCommand.class,
       ApplyCommand.class,
       DeleteCommand.class,
+      CommandLine.HelpCommand.class,
+      AutoComplete.GenerateCompletion.class,
     })
 public final class LayercacheCommand {
   static final int EXIT_FAILED = 1;
@@ -61,6 +67,42 @@ public final class LayercacheCommand {
   Output output;
 
   @CommandLine.Mixin RegistryOptions registry;
+
+  @Option(
+      names = {"-q", "--quiet"},
+      description = "Print only results and errors: no progress, no notes.",
+      scope = CommandLine.ScopeType.INHERIT)
+  boolean quiet;
+
+  @Option(
+      names = "--no-progress",
+      description = "No progress lines (the default when stderr is not a terminal: plain lines).",
+      scope = CommandLine.ScopeType.INHERIT)
+  boolean noProgress;
+
+  boolean debug;
+
+  @Option(
+      names = "--debug",
+      description = "Log what is done, and print the full cause of a failure.",
+      scope = CommandLine.ScopeType.INHERIT)
+  void debug(boolean on) {
+    debug = on;
+    if (on) {
+      // Read by slf4j-simple when the first logger is made, which is after parsing.
+      System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "debug");
+    }
+  }
+
+  /** Where notes (recovery, changes, warnings) go: stderr, or nowhere with --quiet. */
+  PrintWriter notes(CommandLine.Model.CommandSpec spec) {
+    return quiet ? new PrintWriter(Writer.nullWriter()) : spec.commandLine().getErr();
+  }
+
+  /** Whether to show progress at all. */
+  boolean progress() {
+    return !quiet && !noProgress;
+  }
 
   /**
    * Opens the store at --root to write: creates it if needed and takes the writer lock. A root that
@@ -104,21 +146,39 @@ public final class LayercacheCommand {
   /** Runs the CLI with its output and errors sent where the caller says. */
   public static int run(PrintWriter out, PrintWriter err, String... args) {
     CommandLine cli = new CommandLine(new LayercacheCommand());
+    helpEverywhere(cli);
     cli.setOut(out);
     cli.setErr(err);
     cli.setExecutionExceptionHandler(LayercacheCommand::handle);
     return cli.execute(args);
   }
 
-  /** Failures are reported once, here: a one-line message naming the object and the cause. */
+  /** {@code --help} and {@code --version} on every command, not only the top one. */
+  private static void helpEverywhere(CommandLine cli) {
+    cli.getCommandSpec().mixinStandardHelpOptions(true);
+    cli.getSubcommands().values().forEach(LayercacheCommand::helpEverywhere);
+  }
+
+  /**
+   * Failures are reported once, here: a one-line message naming the object and the cause (also as
+   * JSON on stdout with --output json; the whole chain with --debug).
+   */
   private static int handle(Exception e, CommandLine cli, CommandLine.ParseResult parsed) {
+    int exit =
+        e instanceof StoreBusyException || e instanceof WorkspaceBusyException
+            ? EXIT_BUSY
+            : isBadInput(e) ? EXIT_BAD_INPUT : EXIT_FAILED;
+    LayercacheCommand root = (LayercacheCommand) cli.getCommandSpec().root().userObject();
     PrintWriter err = cli.getErr();
     err.println("layercache: " + message(e));
-    err.flush();
-    if (e instanceof StoreBusyException || e instanceof WorkspaceBusyException) {
-      return EXIT_BUSY;
+    if (root.debug) {
+      e.printStackTrace(err);
     }
-    return isBadInput(e) ? EXIT_BAD_INPUT : EXIT_FAILED;
+    err.flush();
+    if (root.output == Output.json) {
+      Json.error(cli.getOut(), message(e), exit);
+    }
+    return exit;
   }
 
   private static boolean isBadInput(Throwable e) {
@@ -145,12 +205,25 @@ public final class LayercacheCommand {
     return message == null || message.isBlank() ? e.toString() : message;
   }
 
-  /** Version from the jar manifest, if built. */
+  /** The release and the commit it was built from, from the jar's manifest. */
   static final class Version implements CommandLine.IVersionProvider {
     @Override
-    public String[] getVersion() {
-      String v = LayercacheCommand.class.getPackage().getImplementationVersion();
-      return new String[] {"layercache " + (v == null ? "dev" : v)};
+    public String[] getVersion() throws IOException {
+      String version = "dev";
+      String commit = "unknown";
+      try (InputStream in = LayercacheCommand.class.getResourceAsStream("/layercache.properties")) {
+        if (in != null) {
+          Properties build = new Properties();
+          build.load(in);
+          version = build.getProperty("version", version);
+          commit =
+              build.getProperty("commit", commit)
+                  + ("true".equals(build.getProperty("dirty")) ? "+changes" : "");
+        }
+      }
+      return new String[] {
+        "layercache " + version + " (commit " + commit + ", Java " + Runtime.version() + ")"
+      };
     }
   }
 }

@@ -28,6 +28,7 @@ final class LayersCommand implements Callable<Integer> {
     if (cli.output == LayercacheCommand.Output.json) {
       Json.print(
           out,
+          "LayerList",
           layers.stream()
               .map(
                   layer -> {

@@ -22,19 +22,18 @@ final class LsCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     List<WorkspaceInfo> workspaces = Workspaces.manager(cli.readStore()).list();
     if (cli.output == LayercacheCommand.Output.json) {
-      Json.print(out, workspaces.stream().map(LsCommand::describe).toList());
+      Json.print(out, "WorkspaceList", workspaces.stream().map(LsCommand::describe).toList());
       return 0;
     }
-    Table table = new Table("NAME", "IMAGE", "STATE", "UPPER", "MERGED");
+    Table table = new Table("NAME", "IMAGE", "STATE", "RECLAIM", "UPPER", "MERGED");
     for (WorkspaceInfo ws : workspaces) {
-      String upper = Sizes.human(ws.upperBytes());
-      if (ws.record().sizeLimitBytes() != null) {
-        upper += "/" + Sizes.human(ws.record().sizeLimitBytes());
-        if (ws.overSizeLimit()) {
-          upper += " (over limit)";
-        }
-      }
-      table.row(ws.record().name(), ws.record().image(), ws.state(), upper, ws.layout().merged());
+      table.row(
+          ws.record().name(),
+          ws.record().image(),
+          ws.state(),
+          ws.reclaimPolicy(),
+          Sizes.upper(ws.upperBytes(), ws.record().sizeLimitBytes()),
+          ws.layout().merged());
     }
     table.print(out);
     return 0;
@@ -47,10 +46,11 @@ final class LsCommand implements Callable<Integer> {
     json.put("manifestDigest", ws.record().manifestDigest());
     json.put("state", ws.state());
     json.put("owner", ws.record().owner());
-    json.put("retain", ws.record().retain());
+    json.put("reclaimPolicy", ws.reclaimPolicy());
     json.put("volatile", ws.record().volatileUpper());
     json.put("upperBytes", ws.upperBytes());
     json.put("sizeLimitBytes", ws.record().sizeLimitBytes());
+    json.put("overSizeLimit", ws.overSizeLimit());
     json.put("mergedPath", ws.layout().merged().toString());
     json.put("upperPath", ws.layout().upper().toString());
     json.put("workPath", ws.layout().work().toString());

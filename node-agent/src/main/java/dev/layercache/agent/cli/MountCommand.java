@@ -62,7 +62,7 @@ final class MountCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
-    PrintWriter err = spec.commandLine().getErr();
+    PrintWriter err = cli.notes(spec);
     try (LayerStore store = cli.openStore()) {
       WorkspaceManager manager = Workspaces.manager(store);
       Workspaces.recover(manager, err);
@@ -103,7 +103,7 @@ final class MountCommand implements Callable<Integer> {
         json.put("mergedPath", ws.layout().merged().toString());
         json.put("upperPath", ws.layout().upper().toString());
         json.put("workPath", ws.layout().work().toString());
-        Json.print(out, json);
+        Json.print(out, "Workspace", json);
       } else {
         out.println(ws.layout().merged());
         out.flush();

@@ -6,6 +6,7 @@ import dev.layercache.agent.store.LayerStore;
 import dev.layercache.oci.ImageReference;
 import dev.layercache.oci.Platform;
 import java.io.PrintWriter;
+import java.io.Writer;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -60,12 +61,14 @@ final class PullCommand implements Callable<Integer> {
     }
     Platform wanted = platform == null ? Platform.host() : Platform.parse(platform);
     PrintWriter out = spec.commandLine().getOut();
-    PrintWriter progressOut = spec.commandLine().getErr();
+    PrintWriter progressOut =
+        cli.progress() ? spec.commandLine().getErr() : new PrintWriter(Writer.nullWriter());
     boolean json = cli.output == LayercacheCommand.Output.json;
     List<ImagePuller.PullResult> results = new ArrayList<>();
     ExecutorService executor = Executors.newFixedThreadPool(parallel);
     try (LayerStore store = cli.openStore();
-        PullProgress progress = new PullProgress(progressOut, System.console() != null && !json)) {
+        PullProgress progress =
+            new PullProgress(progressOut, cli.progress() && System.console() != null && !json)) {
       ImagePuller puller =
           new ImagePuller(
               cli.registry.client(),
@@ -80,7 +83,7 @@ final class PullCommand implements Callable<Integer> {
       executor.shutdownNow();
     }
     if (json) {
-      Json.print(out, results.stream().map(PullCommand::describe).toList());
+      Json.print(out, "PullList", results.stream().map(PullCommand::describe).toList());
       return 0;
     }
     for (ImagePuller.PullResult result : results) {

@@ -18,4 +18,12 @@ final class Sizes {
     }
     return unit == 0 ? bytes + "B" : String.format("%.3g%s", value, UNITS[unit]);
   }
+
+  /** An upper's size, with its limit when it has one: {@code 12MB/1.00GB (over limit)}. */
+  static String upper(long bytes, Long limit) {
+    if (limit == null) {
+      return human(bytes);
+    }
+    return human(bytes) + "/" + human(limit) + (bytes > limit ? " (over limit)" : "");
+  }
 }

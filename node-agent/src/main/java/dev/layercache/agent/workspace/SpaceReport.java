@@ -55,9 +55,18 @@ public record SpaceReport(
     }
   }
 
-  /** One workspace: the size of its lower layers and of its upper layer. */
+  /** One workspace: the size of its lower layers and of its upper layer, and its upper's limit. */
   public record WorkspaceUsage(
-      String name, String image, String state, long lowerBytes, long upperBytes) {}
+      String name,
+      String image,
+      String state,
+      long lowerBytes,
+      long upperBytes,
+      Long sizeLimitBytes) {
+    public boolean overSizeLimit() {
+      return sizeLimitBytes != null && upperBytes > sizeLimitBytes;
+    }
+  }
 
   public static SpaceReport compute(
       List<ImageRecord> images, List<LayerRecord> layers, List<WorkspaceInfo> workspaces) {
@@ -106,7 +115,12 @@ public record SpaceReport(
       uppers += ws.upperBytes();
       workspaceUsages.add(
           new WorkspaceUsage(
-              ws.record().name(), ws.record().image(), ws.state(), lower, ws.upperBytes()));
+              ws.record().name(),
+              ws.record().image(),
+              ws.state(),
+              lower,
+              ws.upperBytes(),
+              ws.record().sizeLimitBytes()));
     }
     long layerBytes = sizes.values().stream().mapToLong(Long::longValue).sum();
     return new SpaceReport(

@@ -9,12 +9,23 @@ package dev.layercache.agent.workspace;
 public record WorkspaceInfo(
     WorkspaceRecord record, WorkspaceLayout layout, boolean mounted, long upperBytes) {
 
-  /** Mounted, NotMounted (should be, but is not), or Retained. */
+  /**
+   * Mounted, Mounted(volatile) (a crash discards its upper), NotMounted (should be, but is not), or
+   * Retained (unmounted, upper kept).
+   */
   public String state() {
     if (record.state() == WorkspaceRecord.State.RETAINED) {
       return mounted ? "Retained(mounted)" : "Retained";
     }
-    return mounted ? "Mounted" : "NotMounted";
+    if (!mounted) {
+      return "NotMounted";
+    }
+    return record.volatileUpper() ? "Mounted(volatile)" : "Mounted";
+  }
+
+  /** What removing it does to its upper layer, in the API's words: Retain or Delete. */
+  public String reclaimPolicy() {
+    return record.retain() ? "Retain" : "Delete";
   }
 
   public boolean overSizeLimit() {

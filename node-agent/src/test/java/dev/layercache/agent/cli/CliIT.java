@@ -95,6 +95,8 @@ class CliIT {
             "-o",
             "json");
     JsonNode tree = new ObjectMapper().readTree(json.out());
+    assertThat(tree.get("version").asInt()).isEqualTo(1);
+    assertThat(tree.get("kind").asText()).isEqualTo("Image");
     assertThat(tree.get("manifestDigest").asText()).isEqualTo(arm.digest().toString());
     assertThat(tree.get("platform").asText()).isEqualTo("linux/arm64");
     assertThat(tree.get("layers")).hasSize(arm.layers().size());
@@ -151,12 +153,12 @@ class CliIT {
 
     Run second = run("--root", root.toString(), "-o", "json", "pull", workerRef);
     assertThat(second.exit()).as(second.err()).isZero();
-    JsonNode layers = new ObjectMapper().readTree(second.out()).get(0).get("layers");
+    JsonNode layers = new ObjectMapper().readTree(second.out()).get("items").get(0).get("layers");
     assertThat(layers.get(0).get("cached").asBoolean()).isTrue();
     assertThat(layers.get(1).get("cached").asBoolean()).isFalse();
 
     Run images = run("--root", root.toString(), "-o", "json", "images");
-    JsonNode list = new ObjectMapper().readTree(images.out());
+    JsonNode list = new ObjectMapper().readTree(images.out()).get("items");
     assertThat(list).hasSize(2);
     for (JsonNode image : list) {
       assertThat(image.get("sharedBytes").asLong()).isEqualTo("ID=demo\n".length());

@@ -108,4 +108,28 @@ class CliInputTest {
     assertThat(trash).doesNotExist();
     assertThat(run("--root", root.toString(), "df").out()).doesNotContain("Debris");
   }
+
+  @Test
+  void everyCommandHasHelpAndErrorsAreJsonWhenAskedFor() throws Exception {
+    for (String command :
+        new String[] {
+          "inspect", "pull", "images", "layers", "mount", "umount", "ls", "df", "gc", "commit",
+          "apply", "delete", "agent"
+        }) {
+      Run help = run(command, "--help");
+      assertThat(help.exit()).as(command).isZero();
+      assertThat(help.out()).as(command).contains("Usage: layercache " + command);
+    }
+    assertThat(run("help", "umount").out()).contains("--delete-upper");
+    assertThat(run("generate-completion").out()).contains("complete -F");
+    assertThat(run("--version").out()).containsPattern("layercache \\S+ \\(commit \\S+");
+
+    Run error = run("--root", dir.resolve("none").toString(), "-o", "json", "ls");
+    assertThat(error.exit()).isEqualTo(2);
+    var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(error.out());
+    assertThat(json.get("version").asInt()).isEqualTo(1);
+    assertThat(json.get("kind").asText()).isEqualTo("Error");
+    assertThat(json.at("/error/exitCode").asInt()).isEqualTo(2);
+    assertThat(json.at("/error/message").asText()).contains("no layer store");
+  }
 }

@@ -236,7 +236,7 @@ class WorkspaceCliIT {
     assertThat(retain.exit()).as(retain.err()).isZero();
     assertThat(retain.err()).contains("retain: false -> true", "allowSetuid: false -> true");
     JsonNode ws = workspace("ws1");
-    assertThat(ws.get("retain").asBoolean()).isTrue();
+    assertThat(ws.get("reclaimPolicy").asText()).isEqualTo("Retain");
     assertThat(ws.get("volatile").asBoolean()).as("remounted durable").isFalse();
     assertThat(mountOptions(merged)).doesNotContain("nosuid").contains("nodev");
     assertThat(merged.resolve("work.txt")).hasContent("precious");
@@ -287,7 +287,7 @@ class WorkspaceCliIT {
   }
 
   JsonNode workspace(String name) throws Exception {
-    for (JsonNode ws : JSON.readTree(run("-o", "json", "ls").out())) {
+    for (JsonNode ws : JSON.readTree(run("-o", "json", "ls").out()).get("items")) {
       if (ws.get("name").asText().equals(name)) {
         return ws;
       }
