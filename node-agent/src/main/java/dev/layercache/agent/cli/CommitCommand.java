@@ -7,6 +7,7 @@ import dev.layercache.agent.workspace.WorkspaceInfo;
 import dev.layercache.oci.ImageReference;
 import dev.layercache.oci.Platform;
 import java.io.PrintWriter;
+import java.io.Writer;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.LinkedHashMap;
@@ -44,6 +45,8 @@ final class CommitCommand implements Callable<Integer> {
               + ": must be a tag (the digest of the new image is known only once it is built)");
     }
     PrintWriter out = spec.commandLine().getOut();
+    PrintWriter progress =
+        cli.progress() ? spec.commandLine().getErr() : new PrintWriter(Writer.nullWriter());
     LayerCommitter.Result result;
     try (LayerStore store = cli.openStore()) {
       WorkspaceInfo ws =
@@ -57,7 +60,7 @@ final class CommitCommand implements Callable<Integer> {
       Path scratch = store.newStagingDir();
       try {
         result =
-            new LayerCommitter(cli.registry.client(), Clock.systemUTC())
+            new LayerCommitter(cli.registry.client(), Clock.systemUTC(), progress::println)
                 .commit(ws.record(), ws.layout().upper(), platform, ref, scratch);
       } finally {
         DirFd.deleteTree(scratch);

@@ -26,6 +26,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Consumer;
 import java.util.zip.GZIPOutputStream;
 
 /**
@@ -38,10 +39,17 @@ public final class LayerCommitter {
 
   private final RegistryClient registry;
   private final Clock clock;
+  private final Consumer<String> steps;
 
   public LayerCommitter(RegistryClient registry, Clock clock) {
+    this(registry, clock, step -> {});
+  }
+
+  /** {@code steps} hears each step as it starts or ends, for progress ("pushed layer 2/3 …"). */
+  public LayerCommitter(RegistryClient registry, Clock clock, Consumer<String> steps) {
     this.registry = registry;
     this.clock = clock;
+    this.steps = steps;
   }
 
   /** What a commit pushed. */
@@ -68,6 +76,7 @@ public final class LayerCommitter {
       baseConfig = in.readAllBytes();
     }
 
+    steps.accept("packing the upper layer of " + workspace.name());
     Path layerFile = scratch.resolve("layer.tar.gz");
     MessageDigest tarHash = sha256();
     MessageDigest gzipHash = sha256();
@@ -84,6 +93,7 @@ public final class LayerCommitter {
             new Digest("sha256", HexFormat.of().formatHex(gzipHash.digest())),
             Files.size(layerFile));
 
+    steps.accept("packed: " + layer.size() + " bytes gzip, " + layer.digest());
     byte[] config = newConfig(baseConfig, diffId, workspace.name());
     Descriptor configDescriptor = Descriptor.of(MediaTypes.OCI_CONFIG, config);
 
@@ -93,17 +103,34 @@ public final class LayerCommitter {
             ? Optional.of(baseRef.repository())
             : Optional.empty();
     List<Descriptor> layers = new ArrayList<>();
+    int n = 0;
     for (Layer baseLayer : base.layers()) {
       Descriptor blob = baseLayer.blob();
-      pushed.add(
-          registry.pushBlob(target, blob, () -> registry.openBlob(baseRef, blob), mountFrom));
+      BlobPushResult result =
+          registry.pushBlob(target, blob, () -> registry.openBlob(baseRef, blob), mountFrom);
+      pushed.add(result);
+      steps.accept(
+          "base layer "
+              + ++n
+              + "/"
+              + base.layers().size()
+              + " "
+              + blob.digest()
+              + ": "
+              + switch (result) {
+                case EXISTS -> "already there";
+                case MOUNTED -> "mounted from " + baseRef.repository();
+                case UPLOADED -> "uploaded";
+              });
       layers.add(new Descriptor(blob.mediaType(), blob.digest(), blob.size()));
     }
+    steps.accept("pushing the new layer (" + layer.size() + " bytes)");
     registry.pushBlob(target, layer, BlobContent.of(layerFile));
     layers.add(layer);
     registry.pushBlob(target, configDescriptor, BlobContent.of(config));
     byte[] manifest = new ImageManifest(MediaTypes.OCI_MANIFEST, configDescriptor, layers).toJson();
     Digest digest = registry.pushManifest(target, MediaTypes.OCI_MANIFEST, manifest);
+    steps.accept("pushed " + target + "@" + digest);
     return new Result(target, digest, layer, diffId, pushed);
   }
 

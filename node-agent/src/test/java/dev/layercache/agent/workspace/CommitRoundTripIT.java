@@ -61,6 +61,8 @@ class CommitRoundTripIT {
     }
   }
 
+  static String lastErr = "";
+
   static String run(Path root, String... args) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
@@ -70,6 +72,7 @@ class CommitRoundTripIT {
     System.arraycopy(args, 0, all, 2, args.length);
     int exit = LayercacheCommand.run(new PrintWriter(out), new PrintWriter(err), all);
     assertThat(exit).as(String.join(" ", args) + ": " + err).isZero();
+    lastErr = err.toString();
     return out.toString();
   }
 
@@ -102,6 +105,9 @@ class CommitRoundTripIT {
     ImageReference target = registry.reference("team/committed:1");
     String commit = run(first, "-o", "json", "commit", "ws", target.toString());
     JsonNode result = new ObjectMapper().readTree(commit);
+    assertThat(lastErr)
+        .as("progress on stderr")
+        .contains("packing the upper layer of ws", "base layer 1/2", "pushed " + target);
     assertThat(result.get("digest").asText()).startsWith("sha256:");
 
     ResolvedImage committed = registry.client().resolve(target, TestImages.AMD64);
