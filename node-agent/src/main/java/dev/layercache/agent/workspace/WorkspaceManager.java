@@ -15,19 +15,14 @@ import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermission;
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.UUID;
 import java.util.regex.Pattern;
 
 /**
@@ -170,15 +165,9 @@ public final class WorkspaceManager {
             request.owner(),
             WorkspaceRecord.State.ACTIVE,
             clock.instant());
-    Files.createDirectories(layout.workspaces());
-    // The name stays out of the staging name: a 253-character name must still fit in NAME_MAX.
-    Path temp = layout.workspaces().resolve(".new-" + UUID.randomUUID());
-    WorkspaceLayout staged = new WorkspaceLayout(temp);
-    Files.createDirectory(temp);
-    Files.createDirectory(staged.upper());
-    Files.createDirectory(staged.work());
-    Files.createDirectory(staged.merged());
-    copyRootAttributes(layout.layerDiff(lowers.get(lowers.size() - 1)), staged.upper());
+    WorkspaceLayout staged =
+        WorkspaceDirs.stage(layout.workspaces(), layout.layerDiff(lowers.get(lowers.size() - 1)));
+    Path temp = staged.dir();
     // An ephemeral workspace is discarded after a crash anyway, so its record needs no fsync.
     WorkspaceRecords.write(staged, record, request.retain());
     try {
@@ -194,7 +183,7 @@ public final class WorkspaceManager {
       mounter.mount(MountPlanner.plan(record, layout, dirs, kernel));
     } catch (IOException e) {
       try {
-        discard(dirs);
+        WorkspaceDirs.discard(layout.workspaces(), dirs);
       } catch (IOException cleanup) {
         e.addSuppressed(cleanup);
       }
@@ -213,7 +202,7 @@ public final class WorkspaceManager {
     if (record.state() == WorkspaceRecord.State.RETAINED) {
       // Unmounted cleanly with its upper kept: mount it again, never volatile (the upper matters).
       WorkspaceRecord active = wanted.withState(WorkspaceRecord.State.ACTIVE).withVolatile(false);
-      resetWork(dirs);
+      WorkspaceDirs.resetWork(dirs);
       mount(active, dirs);
       WorkspaceRecords.write(dirs, active, true);
       return new Ensured(info(active, dirs), Outcome.REMOUNTED, changes, List.of());
@@ -269,7 +258,7 @@ public final class WorkspaceManager {
     }
     Syscalls.syncfs(dirs.upper());
     WorkspaceRecord durable = record.withVolatile(false);
-    resetWork(dirs);
+    WorkspaceDirs.resetWork(dirs);
     WorkspaceRecords.write(dirs, durable, true);
     mount(durable, dirs);
     return durable;
@@ -327,12 +316,12 @@ public final class WorkspaceManager {
     if (keep) {
       Syscalls.syncfs(dirs.upper()); // a volatile mount never synced it
       // We unmounted it cleanly, so the upper is intact and the kernel may mount it again.
-      resetWork(dirs); // drops work/work/incompat/volatile
+      WorkspaceDirs.resetWork(dirs); // drops work/work/incompat/volatile
       WorkspaceRecords.write(
           dirs, record.withState(WorkspaceRecord.State.RETAINED).withVolatile(false), true);
       return Removal.RETAINED;
     }
-    discard(dirs);
+    WorkspaceDirs.discard(layout.workspaces(), dirs);
     return Removal.DELETED;
   }
 
@@ -379,17 +368,6 @@ public final class WorkspaceManager {
       }
       mounter.unmount(dirs.merged(), true);
     }
-  }
-
-  /** Renames the workspace directory out of the way, then deletes it. */
-  private void discard(WorkspaceLayout dirs) throws IOException {
-    Path trash = layout.workspaces().resolve(".trash-" + UUID.randomUUID());
-    try {
-      Files.move(dirs.dir(), trash, StandardCopyOption.ATOMIC_MOVE);
-    } catch (NoSuchFileException e) {
-      return;
-    }
-    DirFd.deleteTree(trash);
   }
 
   /** One workspace, observed now; empty if there is no such workspace. */
@@ -453,13 +431,11 @@ public final class WorkspaceManager {
     boolean discarded = false;
     if (Files.exists(dirs.volatileMarker(), LinkOption.NOFOLLOW_LINKS)) {
       // overlayfs refuses this workdir: the upper was never synced. Start empty, as it asks.
-      DirFd.deleteTree(dirs.upper());
-      Files.createDirectory(dirs.upper());
-      copyRootAttributes(
-          layout.layerDiff(record.lowers().get(record.lowers().size() - 1)), dirs.upper());
+      WorkspaceDirs.emptyUpper(
+          dirs, layout.layerDiff(record.lowers().get(record.lowers().size() - 1)));
       discarded = true;
     }
-    resetWork(dirs);
+    WorkspaceDirs.resetWork(dirs);
     Files.createDirectories(dirs.merged());
     mount(record, dirs);
     return discarded;
@@ -476,41 +452,6 @@ public final class WorkspaceManager {
 
   private WorkspaceInfo info(WorkspaceRecord record, WorkspaceLayout dirs) throws IOException {
     return new WorkspaceInfo(record, dirs, isMounted(dirs), UpperUsage.bytes(dirs.upper()));
-  }
-
-  /** The workdir is the kernel's scratch space: empty it whenever nothing has it mounted. */
-  private static void resetWork(WorkspaceLayout dirs) throws IOException {
-    DirFd.deleteTree(dirs.work());
-    Files.createDirectory(dirs.work());
-  }
-
-  /** The merged root shows the upper root's mode and owner: give it the image's. */
-  private static void copyRootAttributes(Path topLower, Path upper) throws IOException {
-    Map<String, Object> attrs =
-        Files.readAttributes(topLower, "unix:mode,uid,gid", LinkOption.NOFOLLOW_LINKS);
-    Files.setPosixFilePermissions(upper, permissions((Integer) attrs.get("mode")));
-    Syscalls.lchown(upper, (Integer) attrs.get("uid"), (Integer) attrs.get("gid"));
-  }
-
-  private static Set<PosixFilePermission> permissions(int mode) {
-    Set<PosixFilePermission> perms = EnumSet.noneOf(PosixFilePermission.class);
-    PosixFilePermission[] order = {
-      PosixFilePermission.OTHERS_EXECUTE,
-      PosixFilePermission.OTHERS_WRITE,
-      PosixFilePermission.OTHERS_READ,
-      PosixFilePermission.GROUP_EXECUTE,
-      PosixFilePermission.GROUP_WRITE,
-      PosixFilePermission.GROUP_READ,
-      PosixFilePermission.OWNER_EXECUTE,
-      PosixFilePermission.OWNER_WRITE,
-      PosixFilePermission.OWNER_READ
-    };
-    for (int i = 0; i < order.length; i++) {
-      if ((mode & (1 << i)) != 0) {
-        perms.add(order[i]);
-      }
-    }
-    return perms;
   }
 
   private boolean isMounted(WorkspaceLayout dirs) throws IOException {
