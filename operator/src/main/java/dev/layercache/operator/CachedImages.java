@@ -2,22 +2,33 @@ package dev.layercache.operator;
 
 import dev.layercache.api.v1alpha1.Layer;
 import dev.layercache.api.v1alpha1.LayerCache;
+import dev.layercache.api.v1alpha1.LayerCacheStatus;
 import dev.layercache.api.v1alpha1.LayerRef;
 import dev.layercache.api.v1alpha1.LayerSource;
 import dev.layercache.api.v1alpha1.ResolvedImage;
 import dev.layercache.api.v1alpha1.SecretRef;
-import dev.layercache.oci.ImageReference;
+import dev.layercache.kube.LayerSources;
+import dev.layercache.kube.Layers;
 import io.fabric8.kubernetes.api.model.Node;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /** A LayerCache together with the images it resolved to: the layers it wants on each node. */
 record CachedImages(LayerCache layerCache, List<ResolvedImage> images) {
 
   CachedImages {
     images = List.copyOf(images);
+  }
+
+  /** What its status records as resolved: the handoff from its reconciler to the nodes' specs. */
+  static CachedImages recorded(LayerCache layerCache) {
+    LayerCacheStatus status = layerCache.getStatus();
+    return new CachedImages(
+        layerCache,
+        status == null || status.getResolved() == null ? List.of() : status.getResolved());
   }
 
   String name() {
@@ -39,9 +50,12 @@ record CachedImages(LayerCache layerCache, List<ResolvedImage> images) {
    */
   List<LayerRef> layersFor(Node node) {
     Map<String, LayerRef> layers = new LinkedHashMap<>();
+    List<SecretRef> secrets =
+        Objects.requireNonNullElse(layerCache.getSpec().getPullSecrets(), List.of());
     for (ResolvedImage image : imagesFor(node)) {
+      LayerSource source = LayerSources.of(image.getImage(), secrets);
       for (Layer layer : image.getLayers()) {
-        layers.putIfAbsent(layer.getDiffID(), pinned(layer, source(image.getImage())));
+        layers.putIfAbsent(layer.getDiffID(), Layers.toRef(layer, List.of(source), true));
       }
     }
     return new ArrayList<>(layers.values());
@@ -53,26 +67,5 @@ record CachedImages(LayerCache layerCache, List<ResolvedImage> images) {
     boolean everyPlatform = platforms != null && !platforms.isEmpty();
     String own = Nodes.platform(node);
     return images.stream().filter(i -> everyPlatform || own.equals(i.getPlatform())).toList();
-  }
-
-  private LayerSource source(String image) {
-    ImageReference ref = ImageReference.parse(image);
-    LayerSource source = new LayerSource();
-    source.setRegistry(ref.registry());
-    source.setRepository(ref.repository());
-    List<SecretRef> secrets = layerCache.getSpec().getPullSecrets();
-    source.setPullSecrets(secrets == null || secrets.isEmpty() ? null : List.copyOf(secrets));
-    return source;
-  }
-
-  private static LayerRef pinned(Layer layer, LayerSource source) {
-    LayerRef ref = new LayerRef();
-    ref.setDigest(layer.getDigest());
-    ref.setDiffID(layer.getDiffID());
-    ref.setSize(layer.getSize());
-    ref.setMediaType(layer.getMediaType());
-    ref.setSources(List.of(source));
-    ref.setPinned(true);
-    return ref;
   }
 }

@@ -12,10 +12,12 @@ import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
 import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.IndexedResourceCache;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -24,9 +26,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.function.Function;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 
 /**
  * Keeps a LayerCache's images warm on its nodes: validate, resolve (when due), pin the layers on
@@ -36,21 +36,15 @@ import java.util.stream.Stream;
 public final class LayerCacheReconciler implements Reconciler<LayerCache>, Cleaner<LayerCache> {
   private static final long MIN_DELAY_MS = 200;
 
-  private final ClusterCache cache;
   private final LayerCacheResolver resolver;
-  private final NodeCacheSync nodeCaches;
   private final EventRecorder events;
   private final Clock clock;
+  private IndexedResourceCache<LayerCache> layerCaches;
+  private InformerEventSource<Node, LayerCache> nodes;
+  private InformerEventSource<NodeCache, LayerCache> nodeCaches;
 
-  LayerCacheReconciler(
-      ClusterCache cache,
-      LayerCacheResolver resolver,
-      NodeCacheSync nodeCaches,
-      EventRecorder events,
-      Clock clock) {
-    this.cache = cache;
+  LayerCacheReconciler(LayerCacheResolver resolver, EventRecorder events, Clock clock) {
     this.resolver = resolver;
-    this.nodeCaches = nodeCaches;
     this.events = events;
     this.clock = clock;
   }
@@ -63,13 +57,13 @@ public final class LayerCacheReconciler implements Reconciler<LayerCache>, Clean
       return record(
           layerCache, LayerCacheStatusBuilder.invalid(layerCache, problems, now), Optional.empty());
     }
-    List<Node> nodes = cache.nodes();
-    Resolution resolution = resolver.resolve(layerCache, platforms(layerCache, nodes), now);
-    nodeCaches.sync(layerCache, resolution.images());
+    List<Node> all = nodes.list().toList();
+    Resolution resolution = resolver.resolve(layerCache, platforms(layerCache, all), now);
+    // status.resolved is what NodeCacheReconciler pins on the nodes.
     NodeProgress progress =
         NodeProgress.of(
             new CachedImages(layerCache, resolution.images()),
-            nodes,
+            all,
             nodeCachesByName(),
             previousFailures(layerCache));
     LayerCacheStatus status = LayerCacheStatusBuilder.build(layerCache, resolution, progress, now);
@@ -92,19 +86,33 @@ public final class LayerCacheReconciler implements Reconciler<LayerCache>, Clean
   @Override
   public DeleteControl cleanup(LayerCache layerCache, Context<LayerCache> context) {
     resolver.forget(layerCache);
-    nodeCaches.forget(layerCache);
     return DeleteControl.defaultDelete();
   }
 
   @Override
   public List<EventSource<?, LayerCache>> prepareEventSources(
       EventSourceContext<LayerCache> context) {
-    // Agents' progress and node labels change the counts and the rollout wave of every LayerCache.
-    Function<Object, Stream<ResourceID>> all =
-        ignored -> cache.layerCaches().stream().map(ResourceID::fromResource);
-    return List.of(
-        cache.<LayerCache, NodeCache>trigger(NodeCache.class, all::apply),
-        cache.<LayerCache, Node>trigger(Node.class, all::apply));
+    layerCaches = context.getPrimaryCache();
+    // A relabel may change which nodes any LayerCache targets; a node's progress concerns the
+    // LayerCaches targeting it.
+    nodes = EventSources.nodes(context, n -> all());
+    nodeCaches = EventSources.nodeCaches(context, this::targeting);
+    return List.of(nodes, nodeCaches);
+  }
+
+  private Set<ResourceID> all() {
+    return layerCaches.list().map(ResourceID::fromResource).collect(Collectors.toSet());
+  }
+
+  private Set<ResourceID> targeting(NodeCache nodeCache) {
+    Optional<Node> node = nodes.get(new ResourceID(nodeCache.getMetadata().getName()));
+    if (node.isEmpty()) {
+      return all(); // the node is gone: whoever targeted it recounts
+    }
+    return layerCaches
+        .list(lc -> Nodes.matches(lc.getSpec().getNodeSelector(), node.get()))
+        .map(ResourceID::fromResource)
+        .collect(Collectors.toSet());
   }
 
   /** spec.platforms, else the platforms of the targeted nodes. */
@@ -120,8 +128,7 @@ public final class LayerCacheReconciler implements Reconciler<LayerCache>, Clean
   }
 
   private Map<String, NodeCache> nodeCachesByName() {
-    return cache.nodeCaches().stream()
-        .collect(Collectors.toMap(nc -> nc.getMetadata().getName(), nc -> nc));
+    return nodeCaches.list().collect(Collectors.toMap(nc -> nc.getMetadata().getName(), nc -> nc));
   }
 
   private static List<Failure> previousFailures(LayerCache layerCache) {

@@ -12,16 +12,14 @@ import java.time.Clock;
 import java.util.function.Function;
 
 /**
- * The operator, wired by hand: shared informers, collaborators and the three controllers. Main and
- * the tests build it the same way, so they run the same patch mode.
+ * The operator, wired by hand: collaborators and the three controllers, each with the JOSDK event
+ * sources it reads. Main and the tests build it the same way, so they run the same patch mode.
  */
 public final class LayercacheOperator implements AutoCloseable {
-  private final ClusterCache cache;
   private final Operator operator;
 
   /**
-   * Starts the informers and the controllers (with leader election when the config names a lease
-   * namespace).
+   * Starts the controllers (with leader election when the config names a lease namespace).
    *
    * @param registryClients makes a registry client for a set of pull credentials
    */
@@ -31,14 +29,12 @@ public final class LayercacheOperator implements AutoCloseable {
       MeterRegistry registry,
       Function<CredentialStore, RegistryClient> registryClients,
       Clock clock) {
-    cache = new ClusterCache(client);
     OperatorMetrics metrics = new OperatorMetrics(registry);
     ManifestResolver manifests =
         new ManifestResolver(
             registryClients,
             new PullSecrets(client, config.secretNamespaces(), config.serviceAccount()),
             metrics);
-    NodeCacheSync nodeCaches = new NodeCacheSync(client, cache, metrics);
     EventRecorder events = new EventRecorder(client, clock);
 
     operator =
@@ -59,33 +55,30 @@ public final class LayercacheOperator implements AutoCloseable {
             });
     operator.register(
         new LayerCacheReconciler(
-            cache,
             new LayerCacheResolver(manifests, config.initialBackoff(), config.maxBackoff()),
-            nodeCaches,
             events,
             clock));
     operator.register(
         new OverlayWorkspaceReconciler(
             client,
-            cache,
-            new WorkspacePlacer(cache, manifests),
-            nodeCaches,
+            new WorkspacePlacer(manifests),
             events,
             clock,
             config.initialBackoff(),
             config.maxBackoff()));
-    operator.register(new NodeReconciler(cache, nodeCaches));
+    operator.register(
+        new NodeCacheReconciler(new NodeCacheWriter(client, metrics), metrics, events));
     operator.start();
   }
 
-  /** Healthy once started and while the shared informers watch. */
+  /** Healthy once started and while every controller's informers watch. */
   public boolean healthy() {
-    return cache.watching();
+    return operator.getRuntimeInfo().isStarted()
+        && operator.getRuntimeInfo().allEventSourcesAreHealthy();
   }
 
   @Override
   public void close() {
     operator.stop();
-    cache.close();
   }
 }

@@ -1,8 +1,8 @@
 package dev.layercache.operator;
 
-import dev.layercache.api.v1alpha1.Layer;
 import dev.layercache.api.v1alpha1.ResolvedImage;
 import dev.layercache.api.v1alpha1.SecretRef;
+import dev.layercache.kube.Layers;
 import dev.layercache.kube.PullSecrets;
 import dev.layercache.kube.SecretProblem;
 import dev.layercache.oci.CredentialStore;
@@ -80,18 +80,7 @@ final class ManifestResolver {
     api.setImage(image);
     api.setDigest(resolved.manifestDigest().toString());
     api.setPlatform(platform);
-    api.setLayers(
-        resolved.layers().stream()
-            .map(
-                l -> {
-                  Layer layer = new Layer();
-                  layer.setDigest(l.blob().digest().toString());
-                  layer.setDiffID(l.diffId().toString());
-                  layer.setSize(l.blob().size());
-                  layer.setMediaType(l.blob().mediaType());
-                  return layer;
-                })
-            .toList());
+    api.setLayers(resolved.layers().stream().map(Layers::toApi).toList());
     return api;
   }
 }

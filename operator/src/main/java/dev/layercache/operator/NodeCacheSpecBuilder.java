@@ -4,6 +4,7 @@ import dev.layercache.api.v1alpha1.LayerRef;
 import dev.layercache.api.v1alpha1.LayerSource;
 import dev.layercache.api.v1alpha1.NodeCache;
 import dev.layercache.api.v1alpha1.NodeCacheSpec;
+import dev.layercache.api.v1alpha1.OverlayWorkspace;
 import dev.layercache.api.v1alpha1.ResolvedImage;
 import dev.layercache.api.v1alpha1.WorkspaceRef;
 import io.fabric8.kubernetes.api.model.Node;
@@ -13,83 +14,108 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * Computes the spec of every node's NodeCache from all LayerCaches and all placed workspaces. Pure:
- * the same cluster state always gives the same specs, so deletes, label changes and moved tags need
- * no special code paths.
+ * Computes one node's NodeCache spec from the LayerCaches, the workspaces placed on the node and
+ * where the other nodes stand. Pure: the same inputs always give the same spec, so deletes, label
+ * changes and moved tags need no special code paths.
  *
  * <p>Rules: a LayerCache pins its layers on every node its selector matches, admitting at most
  * {@code maxConcurrentNodes} nodes that are still pulling (a node is admitted once its spec holds
- * all of the LayerCache's layers). Workspaces keep their entry while they live, with their lower
- * layers unpinned. Pins no longer wanted are kept until the node holds everything it now wants
- * (make before break), so a moved tag never leaves a node with neither the old nor the new layers.
+ * all of the LayerCache's layers; waiting nodes are admitted in name order). Workspaces keep their
+ * entry while they live, with their lower layers unpinned. Pins no longer wanted are kept until the
+ * node holds everything it now wants (make before break), so a moved tag never leaves a node with
+ * neither the old nor the new layers.
  */
 final class NodeCacheSpecBuilder {
 
-  /** Everything the specs depend on. {@code placements} are new or updated workspace entries. */
-  record ClusterState(
+  /**
+   * Everything one node's spec depends on.
+   *
+   * @param node the node whose spec is built
+   * @param nodes every Node, for the rollout wave
+   * @param nodeCaches every NodeCache by node name (the node's own: its current spec and status)
+   * @param layerCaches every LayerCache with the images its status records
+   * @param workspaces the workspaces whose status places them on {@code node}
+   */
+  record Inputs(
+      String node,
       List<Node> nodes,
       Map<String, NodeCache> nodeCaches,
       List<CachedImages> layerCaches,
-      Set<String> liveWorkspaces,
-      List<WorkspacePlacement> placements) {}
+      List<OverlayWorkspace> workspaces) {}
 
   private NodeCacheSpecBuilder() {}
 
-  /** The wanted spec per node name, for every node. */
-  static Map<String, NodeCacheSpec> build(ClusterState state) {
-    Map<String, Node> nodes = new TreeMap<>();
-    state.nodes().forEach(n -> nodes.put(n.getMetadata().getName(), n));
-    Map<String, Draft> drafts = new TreeMap<>();
-    nodes.keySet().forEach(name -> drafts.put(name, new Draft(view(state, name))));
-
-    state.layerCaches().stream()
+  static NodeCacheSpec build(Inputs in) {
+    Node node =
+        in.nodes().stream()
+            .filter(n -> n.getMetadata().getName().equals(in.node()))
+            .findFirst()
+            .orElseThrow(() -> new IllegalArgumentException("no Node " + in.node()));
+    Draft draft = new Draft(view(in, in.node()));
+    in.layerCaches().stream()
+        .filter(c -> c.layerCache().getMetadata().getDeletionTimestamp() == null)
         .sorted(Comparator.comparing(CachedImages::name))
-        .forEach(cache -> pin(cache, nodes, drafts));
-    drafts.values().forEach(d -> d.keepWorkspaces(state.liveWorkspaces()));
-    for (WorkspacePlacement placement : state.placements()) {
-      Draft draft = drafts.get(placement.node());
-      if (draft != null) {
-        draft.place(placement);
+        .forEach(cache -> pin(cache, node, in, draft));
+    for (OverlayWorkspace workspace : in.workspaces()) {
+      if (workspace.getMetadata().getDeletionTimestamp() == null) {
+        WorkspaceEntry.of(workspace)
+            .ifPresentOrElse(draft::place, () -> draft.keep(workspace.getMetadata().getUid()));
       }
     }
-
-    Map<String, NodeCacheSpec> specs = new TreeMap<>();
-    drafts.forEach((name, draft) -> specs.put(name, draft.build()));
-    return specs;
+    return draft.build();
   }
 
-  private static void pin(CachedImages cache, Map<String, Node> nodes, Map<String, Draft> drafts) {
-    List<Node> targeted = nodes.values().stream().filter(cache::targets).toList();
+  private static void pin(CachedImages cache, Node node, Inputs in, Draft draft) {
+    if (!cache.targets(node)) {
+      return;
+    }
+    List<LayerRef> wanted = cache.layersFor(node);
+    if (wanted.isEmpty()) {
+      return;
+    }
+    if (!draft.holds(wanted) && waveIsFull(cache, in)) {
+      draft.waiting = true;
+      return;
+    }
+    wanted.forEach(draft::add);
+    cache.imagesFor(node).forEach(draft::addImage);
+  }
+
+  /**
+   * Whether {@code in.node()} must wait: the nodes still pulling this LayerCache's layers, and the
+   * waiting ones before it in name order (they go first), fill {@code maxConcurrentNodes}.
+   */
+  private static boolean waveIsFull(CachedImages cache, Inputs in) {
     int limit = cache.maxConcurrentNodes();
-    long pulling =
-        targeted.stream()
-            .filter(n -> drafts.get(n.getMetadata().getName()).pulling(cache.layersFor(n)))
-            .count();
-    for (Node node : targeted) {
-      Draft draft = drafts.get(node.getMetadata().getName());
-      List<LayerRef> wanted = cache.layersFor(node);
+    if (limit <= 0) {
+      return false;
+    }
+    int busy = 0;
+    for (Node other : in.nodes()) {
+      String name = other.getMetadata().getName();
+      if (name.equals(in.node()) || !cache.targets(other)) {
+        continue;
+      }
+      List<String> wanted = diffIds(cache.layersFor(other));
       if (wanted.isEmpty()) {
         continue;
       }
-      boolean admitted = draft.holds(wanted);
-      if (!admitted && limit > 0 && pulling >= limit) {
-        draft.waiting = true;
-        continue;
+      NodeCacheView view = view(in, name);
+      boolean admitted = view.specDiffIds().containsAll(wanted);
+      boolean pulling = admitted && view.progress(wanted) == NodeCacheView.Progress.PULLING;
+      boolean aheadInLine = !admitted && name.compareTo(in.node()) < 0;
+      if (pulling || aheadInLine) {
+        busy++;
       }
-      if (!admitted) {
-        pulling++;
-      }
-      wanted.forEach(draft::add);
-      cache.imagesFor(node).forEach(draft::addImage);
     }
+    return busy >= limit;
   }
 
-  private static NodeCacheView view(ClusterState state, String node) {
-    NodeCache nodeCache = state.nodeCaches().get(node);
+  private static NodeCacheView view(Inputs in, String node) {
+    NodeCache nodeCache = in.nodeCaches().get(node);
     return NodeCacheView.of(nodeCache != null ? nodeCache : new NodeCache());
   }
 
@@ -98,7 +124,7 @@ final class NodeCacheSpecBuilder {
     private final NodeCacheView current;
     private final Map<String, LayerRef> layers = new LinkedHashMap<>();
     private final Map<String, ResolvedImage> images = new TreeMap<>();
-    private final Map<String, WorkspacePlacement> workspaces = new TreeMap<>();
+    private final Map<String, WorkspaceEntry> workspaces = new TreeMap<>();
     private boolean waiting;
 
     Draft(NodeCacheView current) {
@@ -109,19 +135,13 @@ final class NodeCacheSpecBuilder {
       return current.specDiffIds().containsAll(diffIds(wanted));
     }
 
-    boolean pulling(List<LayerRef> wanted) {
-      return !wanted.isEmpty()
-          && holds(wanted)
-          && current.progress(diffIds(wanted)) == NodeCacheView.Progress.PULLING;
-    }
-
     void add(LayerRef layer) {
       LayerRef existing = layers.get(layer.getDiffID());
       if (existing == null) {
         layers.put(layer.getDiffID(), copy(layer));
         return;
       }
-      existing.setPinned(Boolean.TRUE.equals(existing.getPinned()) || isPinned(layer));
+      existing.setPinned(isPinned(existing) || isPinned(layer));
       // One diffID may come as different blobs (gzip, zstd): keep the first blob's sources only.
       if (Objects.equals(existing.getDigest(), layer.getDigest())) {
         List<LayerSource> sources = new ArrayList<>(existing.getSources());
@@ -135,26 +155,29 @@ final class NodeCacheSpecBuilder {
       images.putIfAbsent(image.getImage() + " " + image.getPlatform(), image);
     }
 
-    void keepWorkspaces(Set<String> live) {
+    void place(WorkspaceEntry entry) {
+      workspaces.put(key(entry.ref()), entry);
+    }
+
+    /**
+     * Keeps the current entry of a live workspace whose status records no layers (placed by an
+     * operator that kept them only here).
+     */
+    void keep(String uid) {
       Map<String, LayerRef> known = new LinkedHashMap<>();
       current.specLayers().forEach(l -> known.put(l.getDiffID(), l));
       for (WorkspaceRef ref : current.specWorkspaces()) {
-        if (live.contains(ref.getUid())) {
+        if (uid.equals(ref.getUid())) {
           List<LayerRef> lowers =
               ref.getLowers().stream().map(known::get).filter(Objects::nonNull).toList();
-          workspaces.put(key(ref), WorkspacePlacement.recovered(current.name(), ref, lowers));
+          workspaces.put(key(ref), new WorkspaceEntry(ref, lowers));
         }
       }
     }
 
-    void place(WorkspacePlacement placement) {
-      workspaces.values().removeIf(p -> p.uid().equals(placement.uid()));
-      workspaces.put(key(placement.workspace()), placement);
-    }
-
     NodeCacheSpec build() {
-      for (WorkspacePlacement placement : workspaces.values()) {
-        placement.layers().forEach(l -> add(unpinned(l)));
+      for (WorkspaceEntry entry : workspaces.values()) {
+        entry.layers().forEach(l -> add(unpinned(l)));
       }
       if (waiting || !current.allReady(layers.keySet())) {
         current.specLayers().stream()
@@ -164,7 +187,7 @@ final class NodeCacheSpecBuilder {
       NodeCacheSpec spec = new NodeCacheSpec();
       spec.setLayers(new ArrayList<>(layers.values()));
       spec.setImages(images.isEmpty() ? null : new ArrayList<>(images.values()));
-      spec.setWorkspaces(workspaces.values().stream().map(WorkspacePlacement::workspace).toList());
+      spec.setWorkspaces(workspaces.values().stream().map(WorkspaceEntry::ref).toList());
       return spec;
     }
 

@@ -24,6 +24,11 @@ final class Nodes {
     return Objects.requireNonNullElse(node.getMetadata().getLabels(), Map.of());
   }
 
+  /** Whether two versions of a Node differ in their labels (what selectors and platforms read). */
+  static boolean labelsChanged(Node after, Node before) {
+    return !labels(after).equals(labels(before));
+  }
+
   /** Kubernetes label selector semantics: unset or empty selects everything. */
   static boolean matches(LabelSelector selector, Node node) {
     if (selector == null) {

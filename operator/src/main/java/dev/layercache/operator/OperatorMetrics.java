@@ -63,7 +63,7 @@ final class OperatorMetrics {
   void nodeCaches(Collection<NodeCache> nodeCaches) {
     savedBytes.register(rows(nodeCaches, OperatorMetrics::saved), true);
     readyLayers.register(rows(nodeCaches, OperatorMetrics::ready), true);
-    workspaces.register(rows(nodeCaches, nc -> NodeCacheView.of(nc).specWorkspaces().size()), true);
+    workspaces.register(rows(nodeCaches, OperatorMetrics::workspaces), true);
   }
 
   private static List<MultiGauge.Row<?>> rows(
@@ -83,6 +83,12 @@ final class OperatorMetrics {
             || status.getSavings().getSavedBytes() == null
         ? 0
         : status.getSavings().getSavedBytes();
+  }
+
+  private static double workspaces(NodeCache nodeCache) {
+    return nodeCache.getSpec() == null || nodeCache.getSpec().getWorkspaces() == null
+        ? 0
+        : nodeCache.getSpec().getWorkspaces().size();
   }
 
   private static double ready(NodeCache nodeCache) {

@@ -8,7 +8,6 @@ import dev.layercache.api.v1alpha1.Reasons;
 import dev.layercache.api.v1alpha1.WorkspacePhase;
 import dev.layercache.api.v1alpha1.WorkspaceState;
 import dev.layercache.api.v1alpha1.validation.SpecValidator;
-import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
@@ -17,16 +16,21 @@ import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
 import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.IndexedResourceCache;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
-import java.util.stream.Stream;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * Gives an OverlayWorkspace its mount: validate, place it on a node (once), fold the agent's report
@@ -38,27 +42,24 @@ public final class OverlayWorkspaceReconciler
   private static final long TERMINATING_POLL_MS = 1000;
 
   private final KubernetesClient client;
-  private final ClusterCache cache;
   private final WorkspacePlacer placer;
-  private final NodeCacheSync nodeCaches;
   private final EventRecorder events;
   private final Clock clock;
   private final Duration initialBackoff;
   private final Duration maxBackoff;
+  private IndexedResourceCache<OverlayWorkspace> workspaces;
+  private InformerEventSource<Node, OverlayWorkspace> nodes;
+  private InformerEventSource<NodeCache, OverlayWorkspace> nodeCaches;
 
   OverlayWorkspaceReconciler(
       KubernetesClient client,
-      ClusterCache cache,
       WorkspacePlacer placer,
-      NodeCacheSync nodeCaches,
       EventRecorder events,
       Clock clock,
       Duration initialBackoff,
       Duration maxBackoff) {
     this.client = client;
-    this.cache = cache;
     this.placer = placer;
-    this.nodeCaches = nodeCaches;
     this.events = events;
     this.clock = clock;
     this.initialBackoff = initialBackoff;
@@ -77,19 +78,20 @@ public final class OverlayWorkspaceReconciler
               workspace, Reasons.INVALID_SPEC, String.join("; ", problems), now),
           Optional.empty());
     }
-    Optional<WorkspacePlacement> placement = nodeCaches.placement(uid(workspace));
-    Optional<String> lostNode = placedOn(workspace).filter(n -> cache.node(n).isEmpty());
-    if (placement.isEmpty() && lostNode.isPresent()) {
+    Optional<String> placedOn = placedOn(workspace);
+    if (placedOn.isPresent() && node(placedOn.get()).isEmpty()) {
       // Its upper layer went with the node: report it, never re-place it with an empty one.
       return record(
           workspace,
-          OverlayWorkspaceStatusBuilder.lost(workspace, nodeGoneMessage(lostNode.get()), now),
+          OverlayWorkspaceStatusBuilder.lost(workspace, nodeGoneMessage(placedOn.get()), now),
           Optional.empty());
     }
+    Optional<WorkspacePlacement> placement =
+        WorkspacePlacement.recorded(workspace)
+            .or(() -> placedOn.flatMap(this::nodeCache).flatMap(nc -> fromSpec(nc, workspace)));
     if (placement.isEmpty()) {
       try {
-        placement = Optional.of(placer.place(workspace));
-        nodeCaches.place(placement.get());
+        placement = Optional.of(placer.place(workspace, cluster()));
         events.emit(
             workspace,
             EventRecorder.Notice.normal(
@@ -101,9 +103,9 @@ public final class OverlayWorkspaceReconciler
         return record(workspace, status, Optional.of(retryDelay(status, now)));
       }
     }
-    NodeCache nodeCache = cache.nodeCache(placement.get().node()).orElse(null);
     OverlayWorkspaceStatus status =
-        OverlayWorkspaceStatusBuilder.placed(workspace, placement.get(), nodeCache, now);
+        OverlayWorkspaceStatusBuilder.placed(
+            workspace, placement.get(), nodeCache(placement.get().node()).orElse(null), now);
     Optional<Instant> expiry = expiry(workspace, status);
     if (expiry.isPresent() && !now.isBefore(expiry.get())) {
       client.resource(workspace).delete();
@@ -126,20 +128,19 @@ public final class OverlayWorkspaceReconciler
     return ErrorStatusUpdateControl.patchStatus(workspace);
   }
 
+  /**
+   * Its node's spec drops it as soon as it is being deleted (NodeCacheReconciler); the finalizer
+   * goes once the agent has seen a spec without it and no longer reports it mounted.
+   */
   @Override
   public DeleteControl cleanup(OverlayWorkspace workspace, Context<OverlayWorkspace> context) {
     Instant now = clock.instant();
-    String node =
-        nodeCaches
-            .placement(uid(workspace))
-            .map(WorkspacePlacement::node)
-            .or(() -> placedOn(workspace))
-            .orElse(null);
-    if (node == null) {
+    Optional<String> placedOn = placedOn(workspace);
+    if (placedOn.isEmpty()) {
       return DeleteControl.defaultDelete();
     }
-    long generation = nodeCaches.release(uid(workspace), node);
-    if (cache.node(node).isEmpty()) {
+    String node = placedOn.get();
+    if (node(node).isEmpty()) {
       String message =
           "node " + node + " no longer exists; released without waiting for an unmount";
       patchStatus(
@@ -148,12 +149,12 @@ public final class OverlayWorkspaceReconciler
       events.emit(workspace, EventRecorder.Notice.warning(Reasons.NODE_GONE, message));
       return DeleteControl.defaultDelete();
     }
-    NodeCacheView view = NodeCacheView.of(cache.nodeCache(node).orElse(new NodeCache()));
+    NodeCacheView view = NodeCacheView.of(nodeCache(node).orElse(new NodeCache()));
+    String uid = workspace.getMetadata().getUid();
+    boolean inSpec = view.specWorkspaces().stream().anyMatch(w -> uid.equals(w.getUid()));
     boolean removed =
-        view.workspace(uid(workspace))
-            .map(w -> w.getState() == WorkspaceState.Removed)
-            .orElse(true);
-    if (view.agentObserved(generation) && removed) {
+        view.workspace(uid).map(w -> w.getState() == WorkspaceState.Removed).orElse(true);
+    if (!inSpec && view.agentObserved(view.generation()) && removed) {
       return DeleteControl.defaultDelete();
     }
     patchStatus(
@@ -169,21 +170,43 @@ public final class OverlayWorkspaceReconciler
   @Override
   public List<EventSource<?, OverlayWorkspace>> prepareEventSources(
       EventSourceContext<OverlayWorkspace> context) {
-    return List.of(
-        cache.<OverlayWorkspace, NodeCache>trigger(NodeCache.class, nc -> onNode(nc)),
-        cache.<OverlayWorkspace, Node>trigger(Node.class, n -> onNode(n)));
+    workspaces = context.getPrimaryCache();
+    nodes = EventSources.nodes(context, n -> onNode(n.getMetadata().getName()));
+    nodeCaches = EventSources.nodeCaches(context, nc -> onNode(nc.getMetadata().getName()));
+    return List.of(nodes, nodeCaches);
   }
 
   /** Workspaces on the node that changed, and unscheduled ones, which it may now fit. */
-  private Stream<ResourceID> onNode(HasMetadata node) {
-    String name = node.getMetadata().getName();
-    return cache.workspaces().stream()
-        .filter(
-            w ->
-                w.getStatus() == null
-                    || w.getStatus().getNodeName() == null
-                    || name.equals(w.getStatus().getNodeName()))
-        .map(ResourceID::fromResource);
+  private Set<ResourceID> onNode(String node) {
+    return workspaces
+        .list(w -> placedOn(w).map(node::equals).orElse(true))
+        .map(ResourceID::fromResource)
+        .collect(Collectors.toSet());
+  }
+
+  /** What placing a new workspace reads: nodes, their NodeCaches, workspaces per node. */
+  private WorkspacePlacer.Cluster cluster() {
+    List<Node> all = nodes.list().toList();
+    Map<String, NodeCache> byNode = new HashMap<>();
+    nodeCaches.list().forEach(nc -> byNode.put(nc.getMetadata().getName(), nc));
+    Map<String, Long> perNode =
+        workspaces
+            .list(w -> placedOn(w).isPresent())
+            .collect(Collectors.groupingBy(w -> placedOn(w).get(), Collectors.counting()));
+    return new WorkspacePlacer.Cluster(all, byNode, perNode);
+  }
+
+  private Optional<Node> node(String name) {
+    return nodes.get(new ResourceID(name));
+  }
+
+  private Optional<NodeCache> nodeCache(String node) {
+    return nodeCaches.get(new ResourceID(node));
+  }
+
+  private static Optional<WorkspacePlacement> fromSpec(
+      NodeCache nodeCache, OverlayWorkspace workspace) {
+    return WorkspacePlacement.fromSpec(nodeCache, workspace.getMetadata().getUid());
   }
 
   /** When a Ready workspace with a TTL is due for deletion. */
@@ -242,9 +265,5 @@ public final class OverlayWorkspaceReconciler
 
   private static String nodeGoneMessage(String node) {
     return "node " + node + " no longer exists";
-  }
-
-  private static String uid(OverlayWorkspace workspace) {
-    return workspace.getMetadata().getUid();
   }
 }

@@ -42,15 +42,13 @@ final class OverlayWorkspaceStatusBuilder {
   static OverlayWorkspaceStatus placed(
       OverlayWorkspace workspace, WorkspacePlacement placement, NodeCache nodeCache, Instant now) {
     NodeCacheView node = NodeCacheView.of(nodeCache != null ? nodeCache : new NodeCache());
-    List<String> lowers = placement.workspace().getLowers();
-    Optional<WorkspaceStatus> report = node.workspace(placement.uid());
+    List<String> lowers = placement.lowers();
+    Optional<WorkspaceStatus> report = node.workspace(workspace.getMetadata().getUid());
     OverlayWorkspaceStatus status = new OverlayWorkspaceStatus();
     status.setObservedGeneration(workspace.getMetadata().getGeneration());
     status.setNodeName(placement.node());
-    status.setImageDigest(
-        placement.imageDigest() != null
-            ? placement.imageDigest()
-            : previous(workspace).getImageDigest());
+    status.setImageDigest(placement.imageDigest());
+    status.setLayers(placement.layers());
     report.ifPresent(r -> copyReport(r, status));
 
     Conditions conditions = conditions(workspace, now);
@@ -142,6 +140,7 @@ final class OverlayWorkspaceStatusBuilder {
     status.setPhase(phase);
     status.setNodeName(before.getNodeName());
     status.setImageDigest(before.getImageDigest());
+    status.setLayers(before.getLayers());
     status.setMergedPath(before.getMergedPath());
     status.setUpperPath(before.getUpperPath());
     status.setWorkPath(before.getWorkPath());

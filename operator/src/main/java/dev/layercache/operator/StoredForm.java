@@ -22,6 +22,19 @@ final class StoredForm {
     return prune(JSON.valueToTree(a)).equals(prune(JSON.valueToTree(b)));
   }
 
+  /** {@link #same} apart from the top-level {@code fields}. */
+  static boolean sameIgnoring(Object a, Object b, String... fields) {
+    return without(prune(JSON.valueToTree(a)), fields)
+        .equals(without(prune(JSON.valueToTree(b)), fields));
+  }
+
+  private static JsonNode without(JsonNode node, String... fields) {
+    if (node instanceof ObjectNode object) {
+      object.remove(List.of(fields));
+    }
+    return node;
+  }
+
   private static JsonNode prune(JsonNode node) {
     if (node instanceof ObjectNode object) {
       List<String> empty = new ArrayList<>();

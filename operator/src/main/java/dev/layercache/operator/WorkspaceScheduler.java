@@ -20,11 +20,12 @@ import java.util.Optional;
 final class WorkspaceScheduler {
 
   /** A scored node. */
-  record Choice(String node, long heldBytes, int workspaces) {}
+  record Choice(String node, long heldBytes, long workspaces) {}
 
   private WorkspaceScheduler() {}
 
   /**
+   * @param workspaces how many workspaces each node has (by node name)
    * @param images the image resolved per platform (key: os/arch); nodes of other platforms are not
    *     eligible
    */
@@ -32,21 +33,28 @@ final class WorkspaceScheduler {
       LabelSelector selector,
       List<Node> nodes,
       Map<String, NodeCache> nodeCaches,
+      Map<String, Long> workspaces,
       Map<String, ResolvedImage> images) {
     return nodes.stream()
         .filter(n -> Nodes.matches(selector, n))
         .filter(n -> images.containsKey(Nodes.platform(n)))
         .map(
-            n -> score(n, nodeCaches.get(n.getMetadata().getName()), images.get(Nodes.platform(n))))
+            n ->
+                score(
+                    n,
+                    nodeCaches.get(n.getMetadata().getName()),
+                    workspaces.getOrDefault(n.getMetadata().getName(), 0L),
+                    images.get(Nodes.platform(n))))
         .flatMap(Optional::stream)
         .min(
             Comparator.comparingLong(Choice::heldBytes)
                 .reversed()
-                .thenComparingInt(Choice::workspaces)
+                .thenComparingLong(Choice::workspaces)
                 .thenComparing(Choice::node));
   }
 
-  private static Optional<Choice> score(Node node, NodeCache nodeCache, ResolvedImage image) {
+  private static Optional<Choice> score(
+      Node node, NodeCache nodeCache, long workspaces, ResolvedImage image) {
     if (nodeCache == null || !NodeCacheView.of(nodeCache).isReady()) {
       return Optional.empty();
     }
@@ -58,7 +66,6 @@ final class WorkspaceScheduler {
             .filter(Objects::nonNull)
             .mapToLong(Long::longValue)
             .sum();
-    return Optional.of(
-        new Choice(node.getMetadata().getName(), held, view.specWorkspaces().size()));
+    return Optional.of(new Choice(node.getMetadata().getName(), held, workspaces));
   }
 }

@@ -63,6 +63,18 @@ final class FakeAgent implements AutoCloseable {
     holdRemovals = hold;
   }
 
+  /** Writes a heartbeat: the status as it is, with only lastSyncTime moved on. */
+  synchronized void heartbeat() {
+    NodeCache nodeCache = client.resources(NodeCache.class).withName(node).get();
+    client
+        .resource(nodeCache)
+        .editStatus(
+            nc -> {
+              nc.getStatus().setLastSyncTime(Instant.now().toString());
+              return nc;
+            });
+  }
+
   private void tickQuietly() {
     try {
       tick();

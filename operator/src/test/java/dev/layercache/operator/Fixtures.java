@@ -10,6 +10,9 @@ import dev.layercache.api.v1alpha1.LayerStatus;
 import dev.layercache.api.v1alpha1.NodeCache;
 import dev.layercache.api.v1alpha1.NodeCacheSpec;
 import dev.layercache.api.v1alpha1.NodeCacheStatus;
+import dev.layercache.api.v1alpha1.OverlayWorkspace;
+import dev.layercache.api.v1alpha1.OverlayWorkspaceSpec;
+import dev.layercache.api.v1alpha1.OverlayWorkspaceStatus;
 import dev.layercache.api.v1alpha1.ResolvedImage;
 import dev.layercache.api.v1alpha1.WorkspaceRef;
 import io.fabric8.kubernetes.api.model.ConditionBuilder;
@@ -126,6 +129,28 @@ final class Fixtures {
     ref.setName("ws-" + uid);
     ref.setLowers(lowers);
     return ref;
+  }
+
+  /**
+   * A workspace of registry.example/team/ws:1 whose status places it on {@code node}; with no
+   * layers, the status names the node only (as an earlier operator recorded it).
+   */
+  static OverlayWorkspace overlayWorkspace(String uid, String node, Layer... layers) {
+    OverlayWorkspace workspace = new OverlayWorkspace();
+    workspace.getMetadata().setUid(uid);
+    workspace.getMetadata().setNamespace("default");
+    workspace.getMetadata().setName("ws-" + uid);
+    OverlayWorkspaceSpec spec = new OverlayWorkspaceSpec();
+    spec.setImage("registry.example/team/ws:1");
+    workspace.setSpec(spec);
+    OverlayWorkspaceStatus status = new OverlayWorkspaceStatus();
+    status.setNodeName(node);
+    if (layers.length > 0) {
+      status.setImageDigest(digest('9'));
+      status.setLayers(List.of(layers));
+    }
+    workspace.setStatus(status);
+    return workspace;
   }
 
   static LayerRef layerRef(String diffId, long size) {

@@ -318,6 +318,49 @@ class LayerCacheIT {
             });
   }
 
+  @Test
+  void agentHeartbeatsReconcileNothing() throws Exception {
+    String image = push("team/steady:1", TestImages.sample(ImageFormat.OCI, TestImages.AMD64));
+    cluster.addNode("node-a", Map.of());
+    cluster.addNode("node-b", Map.of());
+    cluster.startOperator(REGISTRY);
+    create("steady", spec -> spec.setImages(List.of(image)));
+    eventually().untilAsserted(() -> assertThat(readyNodes("steady")).isEqualTo("2/2"));
+    // Settled: no reconcile for a second.
+    await()
+        .atMost(WAIT)
+        .until(
+            () -> {
+              double before = reconciles();
+              return await()
+                  .pollDelay(Duration.ofSeconds(1))
+                  .atMost(Duration.ofSeconds(2))
+                  .until(this::reconciles, r -> true)
+                  .equals(before);
+            });
+    double settled = reconciles();
+    String syncedBefore = cluster.nodeCache("node-a").getStatus().getLastSyncTime();
+
+    for (int i = 0; i < 5; i++) {
+      cluster.agent("node-a").heartbeat();
+      cluster.agent("node-b").heartbeat();
+    }
+
+    assertThat(cluster.nodeCache("node-a").getStatus().getLastSyncTime())
+        .isNotEqualTo(syncedBefore);
+    await()
+        .during(Duration.ofSeconds(2))
+        .atMost(Duration.ofSeconds(3))
+        .until(this::reconciles, r -> r == settled);
+  }
+
+  /** Reconciles started so far, by every controller (JOSDK's own meter). */
+  private double reconciles() {
+    return cluster.meters.find("operator.sdk.reconciliations.started").counters().stream()
+        .mapToDouble(c -> c.count())
+        .sum();
+  }
+
   private String push(String repositoryAndTag, TestImage image) throws Exception {
     ImageReference ref = REGISTRY.reference(repositoryAndTag);
     image.push(REGISTRY.client(), ref);

@@ -12,12 +12,14 @@ import dev.layercache.api.v1alpha1.LayerRef;
 import dev.layercache.api.v1alpha1.LayerState;
 import dev.layercache.api.v1alpha1.NodeCache;
 import dev.layercache.api.v1alpha1.NodeCacheSpec;
+import dev.layercache.api.v1alpha1.OverlayWorkspace;
 import dev.layercache.api.v1alpha1.WorkspaceRef;
+import dev.layercache.kube.Layers;
 import io.fabric8.kubernetes.api.model.Node;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
+import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 
 class NodeCacheSpecBuilderTest {
@@ -28,7 +30,7 @@ class NodeCacheSpecBuilderTest {
   void pinsALayerCachesLayersOnExactlyTheNodesItsSelectorMatches() {
     CachedImages build = cached(layerCache("build", null, "pool", "build"), 10, 20);
 
-    Map<String, NodeCacheSpec> specs = build(Map.of(), List.of(build), Set.of(), List.of());
+    Map<String, NodeCacheSpec> specs = build(Map.of(), List.of(build), List.of());
 
     assertThat(specs.keySet()).containsExactly("a", "b", "c");
     assertThat(specs.get("a").getLayers())
@@ -48,7 +50,7 @@ class NodeCacheSpecBuilderTest {
     CachedImages one = cached(layerCache("one", null), 10);
     CachedImages two = new CachedImages(layerCache("two", null), one.images());
 
-    Map<String, NodeCacheSpec> specs = build(Map.of(), List.of(one, two), Set.of(), List.of());
+    Map<String, NodeCacheSpec> specs = build(Map.of(), List.of(one, two), List.of());
 
     assertThat(specs.get("c").getLayers()).hasSize(1);
   }
@@ -59,23 +61,20 @@ class NodeCacheSpecBuilderTest {
     List<LayerRef> layers = wave.layersFor(nodes.get(0));
 
     // Nobody holds the layers yet: only the first node (by name) is admitted.
-    Map<String, NodeCacheSpec> first = build(Map.of(), List.of(wave), Set.of(), List.of());
+    Map<String, NodeCacheSpec> first = build(Map.of(), List.of(wave), List.of());
     assertThat(pinnedNodes(first)).containsExactly("a");
 
     // a is still pulling: nobody else is admitted.
     Map<String, NodeCache> pulling = Map.of("a", nodeCache("a", layers, LayerState.Pulling, false));
-    assertThat(pinnedNodes(build(pulling, List.of(wave), Set.of(), List.of())))
-        .containsExactly("a");
+    assertThat(pinnedNodes(build(pulling, List.of(wave), List.of()))).containsExactly("a");
 
     // a is ready: b is next; a keeps its pins.
     Map<String, NodeCache> aReady = Map.of("a", nodeCache("a", layers, LayerState.Ready, true));
-    assertThat(pinnedNodes(build(aReady, List.of(wave), Set.of(), List.of())))
-        .containsExactly("a", "b");
+    assertThat(pinnedNodes(build(aReady, List.of(wave), List.of()))).containsExactly("a", "b");
 
     // A failed node does not hold the wave up.
     Map<String, NodeCache> aFailed = Map.of("a", nodeCache("a", layers, LayerState.Failed, false));
-    assertThat(pinnedNodes(build(aFailed, List.of(wave), Set.of(), List.of())))
-        .containsExactly("a", "b");
+    assertThat(pinnedNodes(build(aFailed, List.of(wave), List.of()))).containsExactly("a", "b");
   }
 
   @Test
@@ -89,16 +88,14 @@ class NodeCacheSpecBuilderTest {
     String newLayer = after.layersFor(nodes.get(2)).get(0).getDiffID();
 
     NodeCache holdingOld = nodeCache("c", oldLayers, LayerState.Ready, true);
-    NodeCacheSpec rolling =
-        build(Map.of("c", holdingOld), List.of(after), Set.of(), List.of()).get("c");
+    NodeCacheSpec rolling = build(Map.of("c", holdingOld), List.of(after), List.of()).get("c");
     assertThat(diffIds(rolling))
         .containsExactlyInAnyOrder(
             newLayer, oldLayers.get(0).getDiffID(), oldLayers.get(1).getDiffID());
 
     List<LayerRef> both = rolling.getLayers();
     NodeCache holdingBoth = nodeCache("c", both, LayerState.Ready, true);
-    NodeCacheSpec done =
-        build(Map.of("c", holdingBoth), List.of(after), Set.of(), List.of()).get("c");
+    NodeCacheSpec done = build(Map.of("c", holdingBoth), List.of(after), List.of()).get("c");
     assertThat(diffIds(done)).containsExactly(newLayer);
   }
 
@@ -109,9 +106,7 @@ class NodeCacheSpecBuilderTest {
     List<Node> relabelled = List.of(node("a"), nodes.get(1), nodes.get(2));
 
     Map<String, NodeCacheSpec> specs =
-        NodeCacheSpecBuilder.build(
-            new NodeCacheSpecBuilder.ClusterState(
-                relabelled, Map.of("a", pinnedOnA), List.of(build), Set.of(), List.of()));
+        build(relabelled, Map.of("a", pinnedOnA), List.of(build), List.of());
 
     assertThat(specs.get("a").getLayers()).isEmpty();
   }
@@ -119,16 +114,21 @@ class NodeCacheSpecBuilderTest {
   @Test
   void workspacesKeepTheirEntriesWhileAliveWithUnpinnedLowers() {
     LayerRef lower = layerRef(Fixtures.digest('1'), 5);
-    WorkspaceRef alive = workspace("alive", List.of(lower.getDiffID()));
-    WorkspaceRef gone = workspace("gone", List.of(lower.getDiffID()));
+    // Placed by an operator that recorded the placement only in the spec: the entry stays.
+    OverlayWorkspace alive = Fixtures.overlayWorkspace("alive", "c");
     NodeCache current = nodeCache("c", List.of(lower), LayerState.Ready, true);
-    current.getSpec().setWorkspaces(List.of(alive, gone));
-    WorkspacePlacement fresh =
-        new WorkspacePlacement(
-            "b", workspace("fresh", List.of(lower.getDiffID())), List.of(lower), null);
+    current
+        .getSpec()
+        .setWorkspaces(
+            List.of(
+                workspace("alive", List.of(lower.getDiffID())),
+                workspace("gone", List.of(lower.getDiffID()))));
+    OverlayWorkspace fresh = Fixtures.overlayWorkspace("fresh", "b", Layers.toApi(lower));
+    OverlayWorkspace leaving = Fixtures.overlayWorkspace("leaving", "b", Layers.toApi(lower));
+    leaving.getMetadata().setDeletionTimestamp("2026-01-01T00:00:00Z");
 
     Map<String, NodeCacheSpec> specs =
-        build(Map.of("c", current), List.of(), Set.of("alive"), List.of(fresh));
+        build(Map.of("c", current), List.of(), List.of(alive, fresh, leaving));
 
     assertThat(specs.get("c").getWorkspaces())
         .extracting(WorkspaceRef::getUid)
@@ -136,9 +136,20 @@ class NodeCacheSpecBuilderTest {
     assertThat(specs.get("c").getLayers())
         .singleElement()
         .satisfies(l -> assertThat(l.getPinned()).isFalse());
-    assertThat(specs.get("b").getWorkspaces())
-        .extracting(WorkspaceRef::getUid)
-        .containsExactly("fresh");
+    WorkspaceRef entry = specs.get("b").getWorkspaces().get(0);
+    assertThat(specs.get("b").getWorkspaces()).hasSize(1);
+    assertThat(entry.getUid()).isEqualTo("fresh");
+    assertThat(entry.getLowers()).containsExactly(lower.getDiffID());
+    assertThat(entry.getImage()).isEqualTo("registry.example/team/ws:1@" + Fixtures.digest('9'));
+    assertThat(specs.get("b").getLayers())
+        .singleElement()
+        .satisfies(
+            l -> {
+              assertThat(l.getPinned()).isFalse();
+              assertThat(l.getSources())
+                  .singleElement()
+                  .satisfies(src -> assertThat(src.getRepository()).isEqualTo("team/ws"));
+            });
     assertThat(specs.get("a").getWorkspaces()).isEmpty();
   }
 
@@ -146,24 +157,42 @@ class NodeCacheSpecBuilderTest {
   void aLayerWantedByALayerCacheAndAWorkspaceIsPinned() {
     CachedImages all = cached(layerCache("all", null), 10);
     LayerRef shared = all.layersFor(nodes.get(2)).get(0);
-    LayerRef unpinned = layerRef(shared.getDiffID(), 10);
-    WorkspacePlacement placement =
-        new WorkspacePlacement(
-            "c", workspace("w", List.of(shared.getDiffID())), List.of(unpinned), null);
+    OverlayWorkspace workspace = Fixtures.overlayWorkspace("w", "c", Layers.toApi(shared));
 
-    NodeCacheSpec spec = build(Map.of(), List.of(all), Set.of(), List.of(placement)).get("c");
+    NodeCacheSpec spec = build(Map.of(), List.of(all), List.of(workspace)).get("c");
 
     assertThat(spec.getLayers()).singleElement().satisfies(l -> assertThat(l.getPinned()).isTrue());
   }
 
+  /** Every node's spec, each built on its own as NodeCacheReconciler builds them. */
   private Map<String, NodeCacheSpec> build(
       Map<String, NodeCache> current,
       List<CachedImages> caches,
-      Set<String> live,
-      List<WorkspacePlacement> placements) {
-    return NodeCacheSpecBuilder.build(
-        new NodeCacheSpecBuilder.ClusterState(
-            nodes, new HashMap<>(current), caches, live, placements));
+      List<OverlayWorkspace> workspaces) {
+    return build(nodes, current, caches, workspaces);
+  }
+
+  private static Map<String, NodeCacheSpec> build(
+      List<Node> nodes,
+      Map<String, NodeCache> current,
+      List<CachedImages> caches,
+      List<OverlayWorkspace> workspaces) {
+    Map<String, NodeCacheSpec> specs = new TreeMap<>();
+    for (Node node : nodes) {
+      String name = node.getMetadata().getName();
+      specs.put(
+          name,
+          NodeCacheSpecBuilder.build(
+              new NodeCacheSpecBuilder.Inputs(
+                  name,
+                  nodes,
+                  new HashMap<>(current),
+                  caches,
+                  workspaces.stream()
+                      .filter(w -> name.equals(w.getStatus().getNodeName()))
+                      .toList())));
+    }
+    return specs;
   }
 
   private static List<String> pinnedNodes(Map<String, NodeCacheSpec> specs) {

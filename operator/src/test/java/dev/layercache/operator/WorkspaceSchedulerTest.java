@@ -47,12 +47,13 @@ class WorkspaceSchedulerTest {
 
   @Test
   void tiesGoToTheNodeWithFewestWorkspaces() {
-    NodeCache busy = nodeCache("a", base, LayerState.Ready, true);
-    busy.getSpec().setWorkspaces(List.of(Fixtures.workspace("w1", List.of())));
     Map<String, NodeCache> caches =
-        Map.of("a", busy, "b", nodeCache("b", base, LayerState.Ready, true));
+        Map.of(
+            "a", nodeCache("a", base, LayerState.Ready, true),
+            "b", nodeCache("b", base, LayerState.Ready, true));
 
-    assertThat(choose(null, caches)).isEqualTo("b");
+    assertThat(choose(null, caches, Map.of("a", 1L))).isEqualTo("b");
+    assertThat(choose(null, caches, Map.of("a", 1L, "b", 2L))).isEqualTo("a");
   }
 
   @Test
@@ -65,7 +66,8 @@ class WorkspaceSchedulerTest {
 
     assertThat(choose("x", caches)).isEqualTo("b");
     assertThat(
-            WorkspaceScheduler.choose(selector("x"), nodes, Map.of(), Map.of("linux/amd64", image)))
+            WorkspaceScheduler.choose(
+                selector("x"), nodes, Map.of(), Map.of(), Map.of("linux/amd64", image)))
         .isEmpty();
   }
 
@@ -73,13 +75,22 @@ class WorkspaceSchedulerTest {
   void nodesOfAnotherPlatformAreNotEligible() {
     Map<String, NodeCache> caches = Map.of("a", nodeCache("a", base, LayerState.Ready, true));
 
-    assertThat(WorkspaceScheduler.choose(null, nodes, caches, Map.of("linux/arm64", image)))
+    assertThat(
+            WorkspaceScheduler.choose(null, nodes, caches, Map.of(), Map.of("linux/arm64", image)))
         .isEmpty();
   }
 
   private String choose(String pool, Map<String, NodeCache> caches) {
+    return choose(pool, caches, Map.of());
+  }
+
+  private String choose(String pool, Map<String, NodeCache> caches, Map<String, Long> workspaces) {
     return WorkspaceScheduler.choose(
-            pool == null ? null : selector(pool), nodes, caches, Map.of("linux/amd64", image))
+            pool == null ? null : selector(pool),
+            nodes,
+            caches,
+            workspaces,
+            Map.of("linux/amd64", image))
         .orElseThrow()
         .node();
   }

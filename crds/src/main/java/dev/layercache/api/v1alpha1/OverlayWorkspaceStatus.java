@@ -42,6 +42,10 @@ public class OverlayWorkspaceStatus {
   @JsonPropertyDescription("Digest of the image manifest the workspace's layers come from.")
   private String imageDigest;
 
+  @JsonPropertyDescription(
+      "The image's layers for the node's platform, base first: the overlay's lower layers. Set when the workspace is scheduled; the operator builds the node's instructions from it.")
+  private List<Layer> layers;
+
   @JsonPropertyDescription("Path on the node of the merged, writable view.")
   private String mergedPath;
 
@@ -102,6 +106,14 @@ public class OverlayWorkspaceStatus {
 
   public void setImageDigest(String imageDigest) {
     this.imageDigest = imageDigest;
+  }
+
+  public List<Layer> getLayers() {
+    return layers;
+  }
+
+  public void setLayers(List<Layer> layers) {
+    this.layers = layers;
   }
 
   public String getMergedPath() {
@@ -170,6 +182,7 @@ public class OverlayWorkspaceStatus {
         && Objects.equals(phase, other.phase)
         && Objects.equals(nodeName, other.nodeName)
         && Objects.equals(imageDigest, other.imageDigest)
+        && Objects.equals(layers, other.layers)
         && Objects.equals(mergedPath, other.mergedPath)
         && Objects.equals(upperPath, other.upperPath)
         && Objects.equals(workPath, other.workPath)
@@ -187,6 +200,7 @@ public class OverlayWorkspaceStatus {
         phase,
         nodeName,
         imageDigest,
+        layers,
         mergedPath,
         upperPath,
         workPath,
@@ -213,6 +227,9 @@ public class OverlayWorkspaceStatus {
         + ", "
         + "imageDigest="
         + imageDigest
+        + ", "
+        + "layers="
+        + layers
         + ", "
         + "mergedPath="
         + mergedPath

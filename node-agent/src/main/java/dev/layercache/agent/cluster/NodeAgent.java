@@ -15,15 +15,14 @@ import dev.layercache.agent.workspace.WorkspaceInfo;
 import dev.layercache.agent.workspace.WorkspaceManager;
 import dev.layercache.api.v1alpha1.DiskStatus;
 import dev.layercache.api.v1alpha1.LayerRef;
-import dev.layercache.api.v1alpha1.LayerSource;
 import dev.layercache.api.v1alpha1.LayerStatus;
 import dev.layercache.api.v1alpha1.NodeCache;
 import dev.layercache.api.v1alpha1.NodeCacheStatus;
 import dev.layercache.api.v1alpha1.ResolvedImage;
 import dev.layercache.api.v1alpha1.SecretRef;
+import dev.layercache.kube.LayerSources;
+import dev.layercache.kube.Layers;
 import dev.layercache.kube.SecretProblem;
-import dev.layercache.oci.Descriptor;
-import dev.layercache.oci.Digest;
 import dev.layercache.oci.ImageReference;
 import dev.layercache.oci.Layer;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -247,12 +246,8 @@ public final class NodeAgent implements AutoCloseable {
   private void fetchFromSources(
       LayerFetcher fetcher, LayerRef layer, int index, List<String> errors) {
     String diffId = layer.getDiffID();
-    LayerSource source = layer.getSources().get(index);
-    ImageReference repo = ImageReference.parse(source.getRegistry() + "/" + source.getRepository());
-    Layer blob =
-        new Layer(
-            new Descriptor(layer.getMediaType(), Digest.parse(layer.getDigest()), size(layer)),
-            Digest.parse(diffId));
+    ImageReference repo = LayerSources.repository(layer.getSources().get(index));
+    Layer blob = Layers.toOci(layer);
     Instant started = clock.instant();
     progress.started(diffId, size(layer));
     fetcher

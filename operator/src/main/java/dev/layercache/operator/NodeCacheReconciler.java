@@ -1,0 +1,154 @@
+package dev.layercache.operator;
+
+import dev.layercache.api.v1alpha1.LayerCache;
+import dev.layercache.api.v1alpha1.NodeCache;
+import dev.layercache.api.v1alpha1.NodeCacheSpec;
+import dev.layercache.api.v1alpha1.OverlayWorkspace;
+import io.fabric8.kubernetes.api.model.Node;
+import io.javaoperatorsdk.operator.api.config.informer.Informer;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.IndexedResourceCache;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.filter.OnUpdateFilter;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * The only writer of NodeCache specs, one Node at a time: its desired state is {@link
+ * NodeCacheSpecBuilder}'s spec for that node, from the LayerCaches, the workspaces placed on it and
+ * where the other nodes stand; the spec is written when it differs. Every Node gets a NodeCache.
+ */
+@ControllerConfiguration(
+    name = "nodecache",
+    // A relabel leaves metadata.generation alone; LabelsChanged is the filter instead.
+    generationAwareEventProcessing = false,
+    informer = @Informer(onUpdateFilter = NodeCacheReconciler.LabelsChanged.class))
+public final class NodeCacheReconciler implements Reconciler<Node> {
+  private final NodeCacheWriter writer;
+  private final OperatorMetrics metrics;
+  private final EventRecorder events;
+  private IndexedResourceCache<Node> nodes;
+  private InformerEventSource<NodeCache, Node> nodeCaches;
+  private InformerEventSource<LayerCache, Node> layerCaches;
+  private InformerEventSource<OverlayWorkspace, Node> workspaces;
+
+  NodeCacheReconciler(NodeCacheWriter writer, OperatorMetrics metrics, EventRecorder events) {
+    this.writer = writer;
+    this.metrics = metrics;
+    this.events = events;
+  }
+
+  /** A Node is news when its labels change, not when the kubelet reports its status. */
+  public static final class LabelsChanged implements OnUpdateFilter<Node> {
+    @Override
+    public boolean accept(Node after, Node before) {
+      return Nodes.labelsChanged(after, before);
+    }
+  }
+
+  @Override
+  public List<EventSource<?, Node>> prepareEventSources(EventSourceContext<Node> context) {
+    nodes = context.getPrimaryCache();
+    nodeCaches =
+        EventSources.nodeCaches(
+            context,
+            nc -> {
+              // Its own node, and the nodes whose rollout wave its progress may open.
+              Set<ResourceID> ids = wave(nc.getMetadata().getName());
+              ids.add(new ResourceID(nc.getMetadata().getName()));
+              return ids;
+            });
+    layerCaches = EventSources.layerCaches(context, lc -> allNodes());
+    workspaces =
+        EventSources.workspaces(
+            context,
+            w ->
+                w.getStatus() == null || w.getStatus().getNodeName() == null
+                    ? Set.of()
+                    : Set.of(new ResourceID(w.getStatus().getNodeName())));
+    return List.of(nodeCaches, layerCaches, workspaces);
+  }
+
+  /**
+   * Serialized across nodes: a wave admits a node from what the others hold, so two nodes must not
+   * decide at once from the same picture.
+   */
+  @Override
+  public synchronized UpdateControl<Node> reconcile(Node node, Context<Node> context) {
+    String name = node.getMetadata().getName();
+    Map<String, NodeCache> byNode = new HashMap<>();
+    List<Node> all = nodes.list().toList();
+    // get() sees this controller's own writes before the informer does.
+    all.forEach(
+        n ->
+            nodeCaches
+                .get(ResourceID.fromResource(n))
+                .ifPresent(nc -> byNode.put(n.getMetadata().getName(), nc)));
+    NodeCacheSpec spec =
+        NodeCacheSpecBuilder.build(
+            new NodeCacheSpecBuilder.Inputs(
+                name,
+                all,
+                byNode,
+                layerCaches.list().map(CachedImages::recorded).toList(),
+                workspaces
+                    .list(w -> w.getStatus() != null && name.equals(w.getStatus().getNodeName()))
+                    .toList()));
+    NodeCache current = byNode.get(name);
+    if (current == null) {
+      NodeCache created = writer.create(node, spec);
+      nodeCaches.handleRecentResourceCreate(ResourceID.fromResource(created), created);
+    } else if (!StoredForm.same(spec, current.getSpec())) {
+      NodeCache patched = writer.patch(name, spec);
+      nodeCaches.handleRecentResourceUpdate(ResourceID.fromResource(patched), patched, current);
+    }
+    metrics.nodeCaches(nodeCaches.list().toList());
+    return UpdateControl.noUpdate();
+  }
+
+  /** NodeCache status is the agent's: a failed sync is a Warning Event on the Node, and a retry. */
+  @Override
+  public ErrorStatusUpdateControl<Node> updateErrorStatus(
+      Node node, Context<Node> context, Exception e) {
+    events.emit(
+        node,
+        EventRecorder.Notice.warning(
+            dev.layercache.api.v1alpha1.Reasons.RECONCILE_ERROR,
+            "NodeCache spec not written: " + ReconcileProblem.describe(e)));
+    return ErrorStatusUpdateControl.noStatusUpdate();
+  }
+
+  private Set<ResourceID> allNodes() {
+    return nodes.list().map(ResourceID::fromResource).collect(Collectors.toSet());
+  }
+
+  /** Every node targeted by a LayerCache with a rollout wave that also targets {@code node}. */
+  private Set<ResourceID> wave(String node) {
+    Node changed = nodes.get(new ResourceID(node)).orElse(null);
+    if (changed == null) {
+      return new java.util.HashSet<>();
+    }
+    List<CachedImages> waves =
+        layerCaches
+            .list(lc -> Objects.requireNonNullElse(lc.getSpec().getMaxConcurrentNodes(), 0) > 0)
+            .map(CachedImages::recorded)
+            .filter(c -> c.targets(changed))
+            .toList();
+    return nodes
+        .list()
+        .filter(n -> waves.stream().anyMatch(c -> c.targets(n)))
+        .map(ResourceID::fromResource)
+        .collect(Collectors.toSet());
+  }
+}

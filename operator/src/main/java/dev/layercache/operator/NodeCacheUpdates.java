@@ -1,0 +1,18 @@
+package dev.layercache.operator;
+
+import dev.layercache.api.v1alpha1.NodeCache;
+import java.util.Objects;
+
+/**
+ * Which NodeCache updates are news to a controller: a new spec, or an agent report that says
+ * something new. A heartbeat (only {@code lastSyncTime} moved, every 30 s per node) is not.
+ */
+final class NodeCacheUpdates {
+  private NodeCacheUpdates() {}
+
+  static boolean meaningful(NodeCache after, NodeCache before) {
+    return !Objects.equals(
+            after.getMetadata().getGeneration(), before.getMetadata().getGeneration())
+        || !StoredForm.sameIgnoring(after.getStatus(), before.getStatus(), "lastSyncTime");
+  }
+}
