@@ -8,6 +8,7 @@ import dev.layercache.agent.store.LayerStore;
 import dev.layercache.api.v1alpha1.GoDuration;
 import dev.layercache.kube.HealthServer;
 import dev.layercache.kube.PullSecrets;
+import dev.layercache.kube.Shutdown;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -16,7 +17,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
@@ -26,6 +26,9 @@ import picocli.CommandLine.ParentCommand;
     name = "agent",
     description = "Run the in-cluster agent: converge this node to its NodeCache and report.")
 final class AgentCommand implements Callable<Integer> {
+  /** How long closing may take after SIGTERM: fetches are cut short within seconds. */
+  private static final Duration SHUTDOWN_BOUND = Duration.ofSeconds(30);
+
   @ParentCommand LayercacheCommand cli;
 
   @Option(
@@ -73,6 +76,8 @@ final class AgentCommand implements Callable<Integer> {
     if (nodeName == null || nodeName.isBlank()) {
       throw new BadInputException("no node name: set --node-name or NODE_NAME");
     }
+    // Before anything starts: a SIGTERM from here on closes all of it below, in reverse order.
+    Shutdown shutdown = Shutdown.onSignals(SHUTDOWN_BOUND);
     PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     metrics.config().commonTags("node", nodeName);
     try (KubernetesClient kube = new KubernetesClientBuilder().build();
@@ -93,7 +98,7 @@ final class AgentCommand implements Callable<Integer> {
                 duration(resyncInterval));
         HealthServer server = new HealthServer(metricsPort, metrics, agent::healthy)) {
       agent.start();
-      new CountDownLatch(1).await(); // until the process is stopped
+      shutdown.await();
     }
     return 0;
   }
