@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
  * Reads deploy/ as kustomize would (every kustomization's resources exist and parse) and checks
  * what a user would: images, ports, probes, the store's host path and mount propagation.
  */
-class DeployManifestsTest {
+public class DeployManifestsTest {
   private static final Path ROOT =
       Path.of(System.getenv().getOrDefault("LAYERCACHE_REPO_ROOT", ".."))
           .toAbsolutePath()

@@ -9,6 +9,8 @@ import dev.layercache.api.v1alpha1.Savings;
 import dev.layercache.api.v1alpha1.WorkspaceRef;
 import dev.layercache.api.v1alpha1.WorkspaceState;
 import dev.layercache.api.v1alpha1.WorkspaceStatus;
+import dev.layercache.operator.nodecache.NodeCacheView;
+import dev.layercache.operator.support.StoredForm;
 import io.fabric8.kubernetes.api.model.ConditionBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Duration;
@@ -29,7 +31,7 @@ import java.util.concurrent.TimeUnit;
  * layers go Pending → Pulling → Ready after {@code pullTime}; workspaces are Mounted at fixed paths
  * and Removed once dropped from the spec (unless removals are held).
  */
-final class FakeAgent implements AutoCloseable {
+public final class FakeAgent implements AutoCloseable {
   static final long UPPER_BYTES = 4096;
 
   private final KubernetesClient client;

@@ -15,6 +15,7 @@ import dev.layercache.api.v1alpha1.OverlayWorkspaceSpec;
 import dev.layercache.api.v1alpha1.OverlayWorkspaceStatus;
 import dev.layercache.api.v1alpha1.ResolvedImage;
 import dev.layercache.api.v1alpha1.WorkspaceRef;
+import dev.layercache.operator.nodecache.CachedImages;
 import io.fabric8.kubernetes.api.model.ConditionBuilder;
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
 import io.fabric8.kubernetes.api.model.Node;
@@ -24,14 +25,14 @@ import java.util.List;
 import java.util.Map;
 
 /** Small builders for the unit tests' API objects. */
-final class Fixtures {
+public final class Fixtures {
   private Fixtures() {}
 
-  static String digest(char c) {
+  public static String digest(char c) {
     return "sha256:" + String.valueOf(c).repeat(64);
   }
 
-  static Node node(String name, String... labels) {
+  public static Node node(String name, String... labels) {
     NodeBuilder builder =
         new NodeBuilder().withNewMetadata().withName(name).withUid("uid-" + name).endMetadata();
     Node node = builder.build();
@@ -43,7 +44,7 @@ final class Fixtures {
     return node;
   }
 
-  static ResolvedImage image(String ref, String platform, long... sizesByLayer) {
+  public static ResolvedImage image(String ref, String platform, long... sizesByLayer) {
     ResolvedImage image = new ResolvedImage();
     image.setImage(ref);
     image.setPlatform(platform);
@@ -62,12 +63,13 @@ final class Fixtures {
   }
 
   /** A distinct diffID per image reference and layer index. */
-  static String diffId(String ref, int index) {
+  public static String diffId(String ref, int index) {
     String hex = String.format("%064x", Math.abs((long) (ref + "#" + index).hashCode()));
     return "sha256:" + hex;
   }
 
-  static LayerCache layerCache(String name, Integer maxConcurrentNodes, String... matchLabels) {
+  public static LayerCache layerCache(
+      String name, Integer maxConcurrentNodes, String... matchLabels) {
     LayerCache layerCache = new LayerCache();
     layerCache.getMetadata().setName(name);
     layerCache.getMetadata().setUid("uid-" + name);
@@ -86,13 +88,14 @@ final class Fixtures {
     return layerCache;
   }
 
-  static CachedImages cached(LayerCache layerCache, long... sizes) {
+  public static CachedImages cached(LayerCache layerCache, long... sizes) {
     return new CachedImages(
         layerCache, List.of(image(layerCache.getSpec().getImages().get(0), "linux/amd64", sizes)));
   }
 
   /** A NodeCache whose spec holds {@code layers} and whose agent reports them in {@code state}. */
-  static NodeCache nodeCache(String node, List<LayerRef> layers, LayerState state, boolean ready) {
+  public static NodeCache nodeCache(
+      String node, List<LayerRef> layers, LayerState state, boolean ready) {
     NodeCache nodeCache = new NodeCache();
     nodeCache.getMetadata().setName(node);
     nodeCache.getMetadata().setGeneration(1L);
@@ -122,7 +125,7 @@ final class Fixtures {
     return nodeCache;
   }
 
-  static WorkspaceRef workspace(String uid, List<String> lowers) {
+  public static WorkspaceRef workspace(String uid, List<String> lowers) {
     WorkspaceRef ref = new WorkspaceRef();
     ref.setUid(uid);
     ref.setNamespace("default");
@@ -135,7 +138,7 @@ final class Fixtures {
    * A workspace of registry.example/team/ws:1 whose status places it on {@code node}; with no
    * layers, the status names the node only (as an earlier operator recorded it).
    */
-  static OverlayWorkspace overlayWorkspace(String uid, String node, Layer... layers) {
+  public static OverlayWorkspace overlayWorkspace(String uid, String node, Layer... layers) {
     OverlayWorkspace workspace = new OverlayWorkspace();
     workspace.getMetadata().setUid(uid);
     workspace.getMetadata().setNamespace("default");
@@ -153,7 +156,7 @@ final class Fixtures {
     return workspace;
   }
 
-  static LayerRef layerRef(String diffId, long size) {
+  public static LayerRef layerRef(String diffId, long size) {
     LayerRef ref = new LayerRef();
     ref.setDiffID(diffId);
     ref.setDigest(diffId);

@@ -18,6 +18,7 @@ import dev.layercache.oci.testing.RegistryExtension;
 import dev.layercache.oci.testing.TarBuilder;
 import dev.layercache.oci.testing.TestImage;
 import dev.layercache.oci.testing.TestImages;
+import dev.layercache.operator.nodecache.NodeCacheView;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
 import java.time.Duration;
@@ -31,7 +32,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** LayerCaches on a simulated three-node cluster with a real registry. */
-class LayerCacheIT {
+public class LayerCacheIT {
   @RegisterExtension static final RegistryExtension REGISTRY = RegistryExtension.anonymous();
 
   private static final Duration WAIT = Duration.ofSeconds(30);

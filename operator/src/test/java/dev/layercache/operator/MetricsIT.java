@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The operator's /healthz and /metrics, as Prometheus and the kubelet see them. */
-class MetricsIT {
+public class MetricsIT {
   @RegisterExtension static final RegistryExtension REGISTRY = RegistryExtension.anonymous();
 
   @Test

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The operator as its Deployment runs it (Main in its own JVM), stopped with SIGTERM. */
-class OperatorShutdownIT {
+public class OperatorShutdownIT {
   @TempDir Path dir;
 
   @Test

@@ -17,6 +17,7 @@ import dev.layercache.oci.testing.ImageFormat;
 import dev.layercache.oci.testing.RegistryExtension;
 import dev.layercache.oci.testing.TestImage;
 import dev.layercache.oci.testing.TestImages;
+import dev.layercache.operator.nodecache.NodeCacheView;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
 import java.time.Duration;
@@ -30,7 +31,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** OverlayWorkspaces on a simulated three-node cluster with a real registry. */
-class OverlayWorkspaceIT {
+public class OverlayWorkspaceIT {
   @RegisterExtension static final RegistryExtension REGISTRY = RegistryExtension.anonymous();
 
   private static final Duration WAIT = Duration.ofSeconds(30);

@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.Set;
 
 /** What the fake agents pulled, and how many nodes pulled at the same time at most. */
-final class PullLog {
+public final class PullLog {
   private final Set<String> pulling = new HashSet<>();
   private final List<String> starts = new ArrayList<>();
   private int maxConcurrent;

@@ -6,6 +6,7 @@ import dev.layercache.api.v1alpha1.NodeCache;
 import dev.layercache.api.v1alpha1.OverlayWorkspace;
 import dev.layercache.oci.HttpRegistryClient;
 import dev.layercache.oci.testing.RegistryExtension;
+import dev.layercache.operator.support.Nodes;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
@@ -26,7 +27,7 @@ import java.util.Set;
  * objects, one {@link FakeAgent} per node, and the operator wired as Main wires it (leader election
  * off).
  */
-final class SimulatedCluster implements AutoCloseable {
+public final class SimulatedCluster implements AutoCloseable {
   static final Duration PULL_TIME = Duration.ofMillis(300);
 
   final KubernetesClient client;

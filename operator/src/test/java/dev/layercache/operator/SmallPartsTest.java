@@ -6,13 +6,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.layercache.api.v1alpha1.ByteSizes;
 import dev.layercache.api.v1alpha1.GoDuration;
 import dev.layercache.api.v1alpha1.LayerCacheStatus;
+import dev.layercache.operator.support.Nodes;
+import dev.layercache.operator.support.StoredForm;
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-class SmallPartsTest {
+public class SmallPartsTest {
   @Test
   void goDurations() {
     assertThat(GoDuration.parse("1h30m")).isEqualTo(Duration.ofMinutes(90));

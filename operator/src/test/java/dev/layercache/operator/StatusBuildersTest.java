@@ -10,7 +10,13 @@ import dev.layercache.api.v1alpha1.LayerRef;
 import dev.layercache.api.v1alpha1.LayerState;
 import dev.layercache.api.v1alpha1.NodeCache;
 import dev.layercache.api.v1alpha1.Reasons;
-import dev.layercache.operator.EventRecorder.Notice;
+import dev.layercache.operator.layercache.LayerCacheEvents;
+import dev.layercache.operator.layercache.LayerCacheStatusBuilder;
+import dev.layercache.operator.layercache.NodeProgress;
+import dev.layercache.operator.layercache.Resolution;
+import dev.layercache.operator.nodecache.CachedImages;
+import dev.layercache.operator.support.EventRecorder.Notice;
+import dev.layercache.operator.support.ReconcileProblem;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Node;
 import java.time.Instant;
@@ -22,7 +28,7 @@ import java.util.Optional;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
-class StatusBuildersTest {
+public class StatusBuildersTest {
   private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
   private static final Instant T1 = Instant.parse("2026-01-01T00:05:00Z");
 

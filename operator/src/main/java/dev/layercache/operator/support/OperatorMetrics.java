@@ -1,4 +1,4 @@
-package dev.layercache.operator;
+package dev.layercache.operator.support;
 
 import dev.layercache.api.v1alpha1.LayerState;
 import dev.layercache.api.v1alpha1.NodeCache;
@@ -18,14 +18,14 @@ import java.util.function.ToDoubleFunction;
  * never by object name. JOSDK's reconcile meters come from its MicrometerMetrics on the same
  * registry.
  */
-final class OperatorMetrics {
+public final class OperatorMetrics {
   private final MeterRegistry registry;
   private final Counter specWrites;
   private final MultiGauge savedBytes;
   private final MultiGauge readyLayers;
   private final MultiGauge workspaces;
 
-  OperatorMetrics(MeterRegistry registry) {
+  public OperatorMetrics(MeterRegistry registry) {
     this.registry = registry;
     specWrites =
         Counter.builder("layercache.nodecache.spec.writes")
@@ -46,12 +46,12 @@ final class OperatorMetrics {
             .register(registry);
   }
 
-  void nodeCacheWritten() {
+  public void nodeCacheWritten() {
     specWrites.increment();
   }
 
   /** Records one image resolution of {@code controller}; {@code result} is ok or a reason. */
-  void resolved(String controller, String result, Duration took) {
+  public void resolved(String controller, String result, Duration took) {
     Timer.builder("layercache.image.resolve")
         .description("Resolutions of image references to manifests and layers")
         .tags("controller", controller, "result", result)
@@ -60,7 +60,7 @@ final class OperatorMetrics {
   }
 
   /** Refreshes the per-node gauges from the NodeCaches. */
-  void nodeCaches(Collection<NodeCache> nodeCaches) {
+  public void nodeCaches(Collection<NodeCache> nodeCaches) {
     savedBytes.register(rows(nodeCaches, OperatorMetrics::saved), true);
     readyLayers.register(rows(nodeCaches, OperatorMetrics::ready), true);
     workspaces.register(rows(nodeCaches, OperatorMetrics::workspaces), true);

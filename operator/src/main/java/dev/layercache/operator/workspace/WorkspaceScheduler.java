@@ -1,9 +1,11 @@
-package dev.layercache.operator;
+package dev.layercache.operator.workspace;
 
 import dev.layercache.api.v1alpha1.Layer;
 import dev.layercache.api.v1alpha1.LayerState;
 import dev.layercache.api.v1alpha1.NodeCache;
 import dev.layercache.api.v1alpha1.ResolvedImage;
+import dev.layercache.operator.nodecache.NodeCacheView;
+import dev.layercache.operator.support.Nodes;
 import io.fabric8.kubernetes.api.model.LabelSelector;
 import io.fabric8.kubernetes.api.model.Node;
 import java.util.Comparator;
@@ -17,10 +19,10 @@ import java.util.Optional;
  * agent reports Ready, the one already holding the most bytes of the image's layers; ties go to the
  * node with the fewest workspaces, then to the first name.
  */
-final class WorkspaceScheduler {
+public final class WorkspaceScheduler {
 
   /** A scored node. */
-  record Choice(String node, long heldBytes, long workspaces) {}
+  public record Choice(String node, long heldBytes, long workspaces) {}
 
   private WorkspaceScheduler() {}
 
@@ -29,7 +31,7 @@ final class WorkspaceScheduler {
    * @param images the image resolved per platform (key: os/arch); nodes of other platforms are not
    *     eligible
    */
-  static Optional<Choice> choose(
+  public static Optional<Choice> choose(
       LabelSelector selector,
       List<Node> nodes,
       Map<String, NodeCache> nodeCaches,

@@ -1,4 +1,4 @@
-package dev.layercache.operator;
+package dev.layercache.operator.nodecache;
 
 import static dev.layercache.operator.Fixtures.cached;
 import static dev.layercache.operator.Fixtures.layerCache;
@@ -15,6 +15,7 @@ import dev.layercache.api.v1alpha1.NodeCacheSpec;
 import dev.layercache.api.v1alpha1.OverlayWorkspace;
 import dev.layercache.api.v1alpha1.WorkspaceRef;
 import dev.layercache.kube.Layers;
+import dev.layercache.operator.Fixtures;
 import io.fabric8.kubernetes.api.model.Node;
 import java.util.HashMap;
 import java.util.List;
@@ -22,7 +23,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 
-class NodeCacheSpecBuilderTest {
+public class NodeCacheSpecBuilderTest {
   private final List<Node> nodes =
       List.of(node("a", "pool", "build"), node("b", "pool", "build"), node("c"));
 

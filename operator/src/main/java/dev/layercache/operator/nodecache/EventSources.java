@@ -1,8 +1,10 @@
-package dev.layercache.operator;
+package dev.layercache.operator.nodecache;
 
 import dev.layercache.api.v1alpha1.LayerCache;
 import dev.layercache.api.v1alpha1.NodeCache;
 import dev.layercache.api.v1alpha1.OverlayWorkspace;
+import dev.layercache.operator.support.Nodes;
+import dev.layercache.operator.support.StoredForm;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Node;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
@@ -17,21 +19,21 @@ import java.util.Objects;
  * filters they share: a Node matters when its labels change (not its status heartbeats), a
  * NodeCache when {@link NodeCacheUpdates} says so. Each maps a change to the primaries it concerns.
  */
-final class EventSources {
+public final class EventSources {
   private EventSources() {}
 
-  static <P extends HasMetadata> InformerEventSource<Node, P> nodes(
+  public static <P extends HasMetadata> InformerEventSource<Node, P> nodes(
       EventSourceContext<P> context, SecondaryToPrimaryMapper<Node> toPrimaries) {
     return source(Node.class, context, toPrimaries, Nodes::labelsChanged);
   }
 
-  static <P extends HasMetadata> InformerEventSource<NodeCache, P> nodeCaches(
+  public static <P extends HasMetadata> InformerEventSource<NodeCache, P> nodeCaches(
       EventSourceContext<P> context, SecondaryToPrimaryMapper<NodeCache> toPrimaries) {
     return source(NodeCache.class, context, toPrimaries, NodeCacheUpdates::meaningful);
   }
 
   /** LayerCaches, when what a node is told changes: spec, recorded images, deletion. */
-  static <P extends HasMetadata> InformerEventSource<LayerCache, P> layerCaches(
+  public static <P extends HasMetadata> InformerEventSource<LayerCache, P> layerCaches(
       EventSourceContext<P> context, SecondaryToPrimaryMapper<LayerCache> toPrimaries) {
     return source(
         LayerCache.class,
@@ -43,7 +45,7 @@ final class EventSources {
   }
 
   /** OverlayWorkspaces, when what their node is told changes: spec, placement, deletion. */
-  static <P extends HasMetadata> InformerEventSource<OverlayWorkspace, P> workspaces(
+  public static <P extends HasMetadata> InformerEventSource<OverlayWorkspace, P> workspaces(
       EventSourceContext<P> context, SecondaryToPrimaryMapper<OverlayWorkspace> toPrimaries) {
     return source(
         OverlayWorkspace.class,

@@ -1,4 +1,4 @@
-package dev.layercache.operator;
+package dev.layercache.operator.workspace;
 
 import static dev.layercache.operator.Fixtures.node;
 import static dev.layercache.operator.Fixtures.nodeCache;
@@ -8,13 +8,14 @@ import dev.layercache.api.v1alpha1.LayerRef;
 import dev.layercache.api.v1alpha1.LayerState;
 import dev.layercache.api.v1alpha1.NodeCache;
 import dev.layercache.api.v1alpha1.ResolvedImage;
+import dev.layercache.operator.Fixtures;
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
 import io.fabric8.kubernetes.api.model.Node;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-class WorkspaceSchedulerTest {
+public class WorkspaceSchedulerTest {
   private final ResolvedImage image =
       Fixtures.image("registry.example/team/ws:1", "linux/amd64", 100, 10);
   private final List<LayerRef> base =

@@ -1,4 +1,4 @@
-package dev.layercache.operator;
+package dev.layercache.operator.registry;
 
 import dev.layercache.api.v1alpha1.ResolvedImage;
 import dev.layercache.api.v1alpha1.SecretRef;
@@ -9,6 +9,8 @@ import dev.layercache.oci.CredentialStore;
 import dev.layercache.oci.ImageReference;
 import dev.layercache.oci.Platform;
 import dev.layercache.oci.RegistryClient;
+import dev.layercache.operator.support.OperatorMetrics;
+import dev.layercache.operator.support.ReconcileProblem;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -17,13 +19,13 @@ import java.util.List;
 import java.util.function.Function;
 
 /** Resolves image references to one manifest and its layers per platform, with the oci client. */
-final class ManifestResolver {
+public final class ManifestResolver {
   private final Function<CredentialStore, RegistryClient> clients;
   private final PullSecrets secrets;
   private final OperatorMetrics metrics;
 
   /** {@code clients} makes a registry client for a set of credentials. */
-  ManifestResolver(
+  public ManifestResolver(
       Function<CredentialStore, RegistryClient> clients,
       PullSecrets secrets,
       OperatorMetrics metrics) {
@@ -36,7 +38,7 @@ final class ManifestResolver {
    * One entry per image and platform, in the order given, with the credentials of {@code
    * pullSecrets}; fails on the first image that fails.
    */
-  List<ResolvedImage> resolve(
+  public List<ResolvedImage> resolve(
       String controller,
       List<String> images,
       Collection<String> platforms,

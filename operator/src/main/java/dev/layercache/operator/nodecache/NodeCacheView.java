@@ -1,4 +1,4 @@
-package dev.layercache.operator;
+package dev.layercache.operator.nodecache;
 
 import dev.layercache.api.v1alpha1.Conditions;
 import dev.layercache.api.v1alpha1.LayerRef;
@@ -18,9 +18,9 @@ import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /** Read-only questions about one NodeCache (spec by the operator, status by the node's agent). */
-final class NodeCacheView {
+public final class NodeCacheView {
   /** Where a node stands on a set of layers. */
-  enum Progress {
+  public enum Progress {
     READY,
     PULLING,
     FAILED
@@ -28,44 +28,44 @@ final class NodeCacheView {
 
   private final NodeCache nodeCache;
 
-  NodeCacheView(NodeCache nodeCache) {
+  public NodeCacheView(NodeCache nodeCache) {
     this.nodeCache = nodeCache;
   }
 
-  static NodeCacheView of(NodeCache nodeCache) {
+  public static NodeCacheView of(NodeCache nodeCache) {
     return new NodeCacheView(nodeCache);
   }
 
-  String name() {
+  public String name() {
     return nodeCache.getMetadata().getName();
   }
 
-  List<LayerRef> specLayers() {
+  public List<LayerRef> specLayers() {
     NodeCacheSpec spec = nodeCache.getSpec();
     return spec == null || spec.getLayers() == null ? List.of() : spec.getLayers();
   }
 
-  List<WorkspaceRef> specWorkspaces() {
+  public List<WorkspaceRef> specWorkspaces() {
     NodeCacheSpec spec = nodeCache.getSpec();
     return spec == null || spec.getWorkspaces() == null ? List.of() : spec.getWorkspaces();
   }
 
-  Set<String> specDiffIds() {
+  public Set<String> specDiffIds() {
     return specLayers().stream().map(LayerRef::getDiffID).collect(Collectors.toSet());
   }
 
-  Optional<LayerStatus> layer(String diffId) {
+  public Optional<LayerStatus> layer(String diffId) {
     return statusList(NodeCacheStatus::getLayers).stream()
         .filter(l -> diffId.equals(l.getDiffID()))
         .findFirst();
   }
 
-  LayerState layerState(String diffId) {
+  public LayerState layerState(String diffId) {
     return layer(diffId).map(LayerStatus::getState).orElse(LayerState.Pending);
   }
 
   /** A layer the agent has not reported yet counts as pending, i.e. still pulling. */
-  Progress progress(Collection<String> diffIds) {
+  public Progress progress(Collection<String> diffIds) {
     boolean pulling = false;
     for (String diffId : diffIds) {
       LayerState state = layerState(diffId);
@@ -77,36 +77,36 @@ final class NodeCacheView {
     return pulling ? Progress.PULLING : Progress.READY;
   }
 
-  boolean allReady(Collection<String> diffIds) {
+  public boolean allReady(Collection<String> diffIds) {
     return diffIds.stream().allMatch(d -> layerState(d) == LayerState.Ready);
   }
 
-  Optional<WorkspaceStatus> workspace(String uid) {
+  public Optional<WorkspaceStatus> workspace(String uid) {
     return statusList(NodeCacheStatus::getWorkspaces).stream()
         .filter(w -> uid.equals(w.getUid()))
         .findFirst();
   }
 
-  boolean isReady() {
+  public boolean isReady() {
     NodeCacheStatus status = nodeCache.getStatus();
     return status != null && Conditions.isTrue(status.getConditions(), NodeCacheStatus.READY);
   }
 
-  boolean diskPressure() {
+  public boolean diskPressure() {
     NodeCacheStatus status = nodeCache.getStatus();
     return status != null
         && Conditions.isTrue(status.getConditions(), NodeCacheStatus.DISK_PRESSURE);
   }
 
   /** Whether the agent has reported on the spec of {@code generation} or a later one. */
-  boolean agentObserved(long generation) {
+  public boolean agentObserved(long generation) {
     NodeCacheStatus status = nodeCache.getStatus();
     return status != null
         && status.getObservedGeneration() != null
         && status.getObservedGeneration() >= generation;
   }
 
-  long generation() {
+  public long generation() {
     return Objects.requireNonNullElse(nodeCache.getMetadata().getGeneration(), 0L);
   }
 

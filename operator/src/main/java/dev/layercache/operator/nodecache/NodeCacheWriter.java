@@ -1,7 +1,8 @@
-package dev.layercache.operator;
+package dev.layercache.operator.nodecache;
 
 import dev.layercache.api.v1alpha1.NodeCache;
 import dev.layercache.api.v1alpha1.NodeCacheSpec;
+import dev.layercache.operator.support.OperatorMetrics;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -16,17 +17,17 @@ import java.util.Map;
  * The one place NodeCache specs are written: created owned by their Node, or replaced whole with a
  * JSON Patch (see docs/operator.md for why not server-side apply yet).
  */
-final class NodeCacheWriter {
+public final class NodeCacheWriter {
   private final KubernetesClient client;
   private final OperatorMetrics metrics;
 
-  NodeCacheWriter(KubernetesClient client, OperatorMetrics metrics) {
+  public NodeCacheWriter(KubernetesClient client, OperatorMetrics metrics) {
     this.client = client;
     this.metrics = metrics;
   }
 
   /** Creates the node's NodeCache with {@code spec}; one that already exists gets it patched in. */
-  NodeCache create(Node node, NodeCacheSpec spec) {
+  public NodeCache create(Node node, NodeCacheSpec spec) {
     NodeCache nodeCache = new NodeCache();
     nodeCache.getMetadata().setName(node.getMetadata().getName());
     // Owned by the Node: the garbage collector deletes the NodeCache with it.
@@ -57,7 +58,7 @@ final class NodeCacheWriter {
    * A JSON Patch (RFC 6902) that replaces the spec whole and leaves the agent's status alone. Not a
    * merge patch: the CRUD mock appends arrays on merge patches where a server replaces them.
    */
-  NodeCache patch(String name, NodeCacheSpec spec) {
+  public NodeCache patch(String name, NodeCacheSpec spec) {
     String json =
         client
             .getKubernetesSerialization()

@@ -1,4 +1,4 @@
-package dev.layercache.operator;
+package dev.layercache.operator.nodecache;
 
 import dev.layercache.api.v1alpha1.LayerRef;
 import dev.layercache.api.v1alpha1.LayerSource;
@@ -28,7 +28,7 @@ import java.util.TreeMap;
  * node holds everything it now wants (make before break), so a moved tag never leaves a node with
  * neither the old nor the new layers.
  */
-final class NodeCacheSpecBuilder {
+public final class NodeCacheSpecBuilder {
 
   /**
    * Everything one node's spec depends on.
@@ -39,7 +39,7 @@ final class NodeCacheSpecBuilder {
    * @param layerCaches every LayerCache with the images its status records
    * @param workspaces the workspaces whose status places them on {@code node}
    */
-  record Inputs(
+  public record Inputs(
       String node,
       List<Node> nodes,
       Map<String, NodeCache> nodeCaches,
@@ -48,7 +48,7 @@ final class NodeCacheSpecBuilder {
 
   private NodeCacheSpecBuilder() {}
 
-  static NodeCacheSpec build(Inputs in) {
+  public static NodeCacheSpec build(Inputs in) {
     Node node =
         in.nodes().stream()
             .filter(n -> n.getMetadata().getName().equals(in.node()))

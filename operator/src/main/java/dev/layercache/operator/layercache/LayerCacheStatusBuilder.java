@@ -1,4 +1,4 @@
-package dev.layercache.operator;
+package dev.layercache.operator.layercache;
 
 import dev.layercache.api.v1alpha1.ByteSizes;
 import dev.layercache.api.v1alpha1.Conditions;
@@ -8,6 +8,7 @@ import dev.layercache.api.v1alpha1.LayerCacheStatus;
 import dev.layercache.api.v1alpha1.NodeCounts;
 import dev.layercache.api.v1alpha1.Reasons;
 import dev.layercache.api.v1alpha1.ResolvedImage;
+import dev.layercache.operator.support.ReconcileProblem;
 import io.fabric8.kubernetes.api.model.Condition;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -16,10 +17,10 @@ import java.util.Map;
 import java.util.Objects;
 
 /** Computes a LayerCache's status from the resolution and the nodes' progress. */
-final class LayerCacheStatusBuilder {
+public final class LayerCacheStatusBuilder {
   private LayerCacheStatusBuilder() {}
 
-  static LayerCacheStatus build(
+  public static LayerCacheStatus build(
       LayerCache layerCache, Resolution resolution, NodeProgress progress, Instant now) {
     LayerCacheStatus status = new LayerCacheStatus();
     status.setObservedGeneration(layerCache.getMetadata().getGeneration());
@@ -41,7 +42,8 @@ final class LayerCacheStatusBuilder {
   }
 
   /** The previous status with conditions naming the spec's problems. */
-  static LayerCacheStatus invalid(LayerCache layerCache, List<String> problems, Instant now) {
+  public static LayerCacheStatus invalid(
+      LayerCache layerCache, List<String> problems, Instant now) {
     LayerCacheStatus status = copyOrNew(layerCache.getStatus());
     status.setObservedGeneration(layerCache.getMetadata().getGeneration());
     String message = String.join("; ", problems);
@@ -55,7 +57,7 @@ final class LayerCacheStatusBuilder {
   }
 
   /** The previous status with Degraded saying why the reconcile failed. */
-  static LayerCacheStatus failed(LayerCache layerCache, String message, Instant now) {
+  public static LayerCacheStatus failed(LayerCache layerCache, String message, Instant now) {
     LayerCacheStatus status = copyOrNew(layerCache.getStatus());
     status.setObservedGeneration(
         layerCache.getStatus() == null ? null : layerCache.getStatus().getObservedGeneration());

@@ -1,4 +1,4 @@
-package dev.layercache.operator;
+package dev.layercache.operator.support;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -13,17 +13,17 @@ import java.util.Map;
  * Compares objects as the API server keeps them: an empty list, a null and an absent field are the
  * same (the server may drop empty lists), so a status read back equals the one that was written.
  */
-final class StoredForm {
+public final class StoredForm {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private StoredForm() {}
 
-  static boolean same(Object a, Object b) {
+  public static boolean same(Object a, Object b) {
     return prune(JSON.valueToTree(a)).equals(prune(JSON.valueToTree(b)));
   }
 
   /** {@link #same} apart from the top-level {@code fields}. */
-  static boolean sameIgnoring(Object a, Object b, String... fields) {
+  public static boolean sameIgnoring(Object a, Object b, String... fields) {
     return without(prune(JSON.valueToTree(a)), fields)
         .equals(without(prune(JSON.valueToTree(b)), fields));
   }

@@ -1,4 +1,4 @@
-package dev.layercache.operator;
+package dev.layercache.operator.workspace;
 
 import dev.layercache.api.v1alpha1.ByteSizes;
 import dev.layercache.api.v1alpha1.CommitState;
@@ -12,17 +12,19 @@ import dev.layercache.api.v1alpha1.Reasons;
 import dev.layercache.api.v1alpha1.WorkspacePhase;
 import dev.layercache.api.v1alpha1.WorkspaceState;
 import dev.layercache.api.v1alpha1.WorkspaceStatus;
+import dev.layercache.operator.nodecache.NodeCacheView;
+import dev.layercache.operator.nodecache.WorkspacePlacement;
 import io.fabric8.kubernetes.api.model.Condition;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 
 /** Computes an OverlayWorkspace's status from its placement and its node agent's report. */
-final class OverlayWorkspaceStatusBuilder {
+public final class OverlayWorkspaceStatusBuilder {
   private OverlayWorkspaceStatusBuilder() {}
 
   /** Not placed on a node: {@code reason} says why (unresolvable image, no node, bad spec). */
-  static OverlayWorkspaceStatus unscheduled(
+  public static OverlayWorkspaceStatus unscheduled(
       OverlayWorkspace workspace, String reason, String message, Instant now) {
     OverlayWorkspaceStatus status = new OverlayWorkspaceStatus();
     status.setObservedGeneration(workspace.getMetadata().getGeneration());
@@ -39,7 +41,7 @@ final class OverlayWorkspaceStatusBuilder {
   }
 
   /** Placed: phase, paths and sizes as the node's agent reports them. */
-  static OverlayWorkspaceStatus placed(
+  public static OverlayWorkspaceStatus placed(
       OverlayWorkspace workspace, WorkspacePlacement placement, NodeCache nodeCache, Instant now) {
     NodeCacheView node = NodeCacheView.of(nodeCache != null ? nodeCache : new NodeCache());
     List<String> lowers = placement.lowers();
@@ -107,13 +109,14 @@ final class OverlayWorkspaceStatusBuilder {
   }
 
   /** Being deleted: the previous status with phase Terminating and Ready saying why. */
-  static OverlayWorkspaceStatus terminating(
+  public static OverlayWorkspaceStatus terminating(
       OverlayWorkspace workspace, String reason, String message, Instant now) {
     return carriedOver(workspace, WorkspacePhase.Terminating, reason, message, now);
   }
 
   /** The reconcile failed: the previous status with Ready saying why. */
-  static OverlayWorkspaceStatus failed(OverlayWorkspace workspace, String message, Instant now) {
+  public static OverlayWorkspaceStatus failed(
+      OverlayWorkspace workspace, String message, Instant now) {
     WorkspacePhase phase = previous(workspace).getPhase();
     return carriedOver(
         workspace,
@@ -124,7 +127,8 @@ final class OverlayWorkspaceStatusBuilder {
   }
 
   /** Its node is gone, and its mount and upper layer with it. */
-  static OverlayWorkspaceStatus lost(OverlayWorkspace workspace, String message, Instant now) {
+  public static OverlayWorkspaceStatus lost(
+      OverlayWorkspace workspace, String message, Instant now) {
     return carriedOver(workspace, WorkspacePhase.Failed, Reasons.NODE_GONE, message, now);
   }
 

@@ -1,4 +1,4 @@
-package dev.layercache.operator;
+package dev.layercache.operator.nodecache;
 
 import dev.layercache.api.v1alpha1.Layer;
 import dev.layercache.api.v1alpha1.LayerCache;
@@ -9,6 +9,7 @@ import dev.layercache.api.v1alpha1.ResolvedImage;
 import dev.layercache.api.v1alpha1.SecretRef;
 import dev.layercache.kube.LayerSources;
 import dev.layercache.kube.Layers;
+import dev.layercache.operator.support.Nodes;
 import io.fabric8.kubernetes.api.model.Node;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -17,29 +18,29 @@ import java.util.Map;
 import java.util.Objects;
 
 /** A LayerCache together with the images it resolved to: the layers it wants on each node. */
-record CachedImages(LayerCache layerCache, List<ResolvedImage> images) {
+public record CachedImages(LayerCache layerCache, List<ResolvedImage> images) {
 
-  CachedImages {
+  public CachedImages {
     images = List.copyOf(images);
   }
 
   /** What its status records as resolved: the handoff from its reconciler to the nodes' specs. */
-  static CachedImages recorded(LayerCache layerCache) {
+  public static CachedImages recorded(LayerCache layerCache) {
     LayerCacheStatus status = layerCache.getStatus();
     return new CachedImages(
         layerCache,
         status == null || status.getResolved() == null ? List.of() : status.getResolved());
   }
 
-  String name() {
+  public String name() {
     return layerCache.getMetadata().getName();
   }
 
-  boolean targets(Node node) {
+  public boolean targets(Node node) {
     return Nodes.matches(layerCache.getSpec().getNodeSelector(), node);
   }
 
-  int maxConcurrentNodes() {
+  public int maxConcurrentNodes() {
     Integer max = layerCache.getSpec().getMaxConcurrentNodes();
     return max == null ? 0 : max;
   }
@@ -48,7 +49,7 @@ record CachedImages(LayerCache layerCache, List<ResolvedImage> images) {
    * The pinned layers {@code node} must hold: every platform of spec.platforms, else the node's
    * own. Keyed by diffID, base layers first.
    */
-  List<LayerRef> layersFor(Node node) {
+  public List<LayerRef> layersFor(Node node) {
     Map<String, LayerRef> layers = new LinkedHashMap<>();
     List<SecretRef> secrets =
         Objects.requireNonNullElse(layerCache.getSpec().getPullSecrets(), List.of());
@@ -62,7 +63,7 @@ record CachedImages(LayerCache layerCache, List<ResolvedImage> images) {
   }
 
   /** The resolved images this node caches: its own platform's, or every listed platform's. */
-  List<ResolvedImage> imagesFor(Node node) {
+  public List<ResolvedImage> imagesFor(Node node) {
     List<String> platforms = layerCache.getSpec().getPlatforms();
     boolean everyPlatform = platforms != null && !platforms.isEmpty();
     String own = Nodes.platform(node);

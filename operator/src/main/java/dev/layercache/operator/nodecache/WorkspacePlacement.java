@@ -1,4 +1,4 @@
-package dev.layercache.operator;
+package dev.layercache.operator.nodecache;
 
 import dev.layercache.api.v1alpha1.Layer;
 import dev.layercache.api.v1alpha1.LayerRef;
@@ -20,14 +20,14 @@ import java.util.stream.Collectors;
  * layers base first. Decided once and recorded in the workspace's status, from which the node's
  * instructions are built.
  */
-record WorkspacePlacement(String node, String imageDigest, List<Layer> layers) {
+public record WorkspacePlacement(String node, String imageDigest, List<Layer> layers) {
 
-  WorkspacePlacement {
+  public WorkspacePlacement {
     layers = List.copyOf(layers);
   }
 
   /** The placement the workspace's status records, if it records one. */
-  static Optional<WorkspacePlacement> recorded(OverlayWorkspace workspace) {
+  public static Optional<WorkspacePlacement> recorded(OverlayWorkspace workspace) {
     OverlayWorkspaceStatus status = workspace.getStatus();
     if (status == null
         || status.getNodeName() == null
@@ -43,7 +43,7 @@ record WorkspacePlacement(String node, String imageDigest, List<Layer> layers) {
    * A placement an earlier operator kept only as the entry in the node's spec (its status named the
    * node, not the layers).
    */
-  static Optional<WorkspacePlacement> fromSpec(NodeCache nodeCache, String uid) {
+  public static Optional<WorkspacePlacement> fromSpec(NodeCache nodeCache, String uid) {
     NodeCacheView view = NodeCacheView.of(nodeCache);
     Map<String, LayerRef> known =
         view.specLayers().stream()
@@ -66,7 +66,7 @@ record WorkspacePlacement(String node, String imageDigest, List<Layer> layers) {
                                     .toList())));
   }
 
-  List<String> lowers() {
+  public List<String> lowers() {
     return layers.stream().map(Layer::getDiffID).toList();
   }
 

@@ -1,4 +1,4 @@
-package dev.layercache.operator;
+package dev.layercache.operator.support;
 
 import io.fabric8.kubernetes.api.model.LabelSelector;
 import io.fabric8.kubernetes.api.model.LabelSelectorRequirement;
@@ -8,29 +8,29 @@ import java.util.Map;
 import java.util.Objects;
 
 /** What the operator reads from a Node: its platform and whether a label selector picks it. */
-final class Nodes {
-  static final String OS_LABEL = "kubernetes.io/os";
-  static final String ARCH_LABEL = "kubernetes.io/arch";
+public final class Nodes {
+  public static final String OS_LABEL = "kubernetes.io/os";
+  public static final String ARCH_LABEL = "kubernetes.io/arch";
 
   private Nodes() {}
 
   /** {@code os/arch} from the well-known labels the kubelet sets; linux/amd64 when unlabelled. */
-  static String platform(Node node) {
+  public static String platform(Node node) {
     Map<String, String> labels = labels(node);
     return labels.getOrDefault(OS_LABEL, "linux") + "/" + labels.getOrDefault(ARCH_LABEL, "amd64");
   }
 
-  static Map<String, String> labels(Node node) {
+  public static Map<String, String> labels(Node node) {
     return Objects.requireNonNullElse(node.getMetadata().getLabels(), Map.of());
   }
 
   /** Whether two versions of a Node differ in their labels (what selectors and platforms read). */
-  static boolean labelsChanged(Node after, Node before) {
+  public static boolean labelsChanged(Node after, Node before) {
     return !labels(after).equals(labels(before));
   }
 
   /** Kubernetes label selector semantics: unset or empty selects everything. */
-  static boolean matches(LabelSelector selector, Node node) {
+  public static boolean matches(LabelSelector selector, Node node) {
     if (selector == null) {
       return true;
     }

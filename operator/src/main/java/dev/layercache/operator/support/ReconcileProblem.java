@@ -1,4 +1,4 @@
-package dev.layercache.operator;
+package dev.layercache.operator.support;
 
 import dev.layercache.api.v1alpha1.Reasons;
 import dev.layercache.kube.FailureReasons;
@@ -10,20 +10,20 @@ import java.io.IOException;
  * the cause) instead of failing: an image that does not resolve, an unusable pull secret, no node
  * to run on.
  */
-final class ReconcileProblem extends Exception {
+public final class ReconcileProblem extends Exception {
   private final String reason;
 
-  ReconcileProblem(String reason, String message) {
+  public ReconcileProblem(String reason, String message) {
     super(message);
     this.reason = reason;
   }
 
-  String reason() {
+  public String reason() {
     return reason;
   }
 
   /** A registry failure resolving {@code image} for {@code platform}. */
-  static ReconcileProblem of(String image, String platform, IOException cause) {
+  public static ReconcileProblem of(String image, String platform, IOException cause) {
     return new ReconcileProblem(
         FailureReasons.ofRegistry(cause).orElse(Reasons.REGISTRY_UNAVAILABLE),
         image + " (" + platform + "): " + cause.getMessage());
@@ -33,7 +33,7 @@ final class ReconcileProblem extends Exception {
    * What a user reads of an exception no other path handled: its root cause's message (JOSDK wraps
    * what a reconcile throws), else that cause's type.
    */
-  static String describe(Exception e) {
+  public static String describe(Exception e) {
     Throwable root = e;
     while (root.getCause() != null && root.getCause() != root) {
       root = root.getCause();
@@ -41,7 +41,7 @@ final class ReconcileProblem extends Exception {
     return root.getMessage() != null ? root.getMessage() : root.getClass().getSimpleName();
   }
 
-  static ReconcileProblem of(SecretProblem problem) {
+  public static ReconcileProblem of(SecretProblem problem) {
     return new ReconcileProblem(problem.reason(), problem.getMessage());
   }
 }

@@ -1,4 +1,4 @@
-package dev.layercache.operator;
+package dev.layercache.operator.support;
 
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.EventBuilder;
@@ -12,14 +12,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** Writes core/v1 Events about the objects the operator manages (best effort). */
-final class EventRecorder {
+public final class EventRecorder {
   /** An event to emit: {@code type} is Normal or Warning, {@code reason} CamelCase. */
-  record Notice(String type, String reason, String message) {
-    static Notice normal(String reason, String message) {
+  public record Notice(String type, String reason, String message) {
+    public static Notice normal(String reason, String message) {
       return new Notice("Normal", reason, message);
     }
 
-    static Notice warning(String reason, String message) {
+    public static Notice warning(String reason, String message) {
       return new Notice("Warning", reason, message);
     }
   }
@@ -30,16 +30,16 @@ final class EventRecorder {
   private final KubernetesClient client;
   private final Clock clock;
 
-  EventRecorder(KubernetesClient client, Clock clock) {
+  public EventRecorder(KubernetesClient client, Clock clock) {
     this.client = client;
     this.clock = clock;
   }
 
-  void emit(HasMetadata object, List<Notice> notices) {
+  public void emit(HasMetadata object, List<Notice> notices) {
     notices.forEach(n -> emit(object, n));
   }
 
-  void emit(HasMetadata object, Notice notice) {
+  public void emit(HasMetadata object, Notice notice) {
     // Events of cluster-scoped objects live in "default", as kubectl describe expects.
     String namespace =
         object.getMetadata().getNamespace() != null

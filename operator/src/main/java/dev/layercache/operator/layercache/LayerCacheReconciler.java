@@ -1,10 +1,16 @@
-package dev.layercache.operator;
+package dev.layercache.operator.layercache;
 
 import dev.layercache.api.v1alpha1.Failure;
 import dev.layercache.api.v1alpha1.LayerCache;
 import dev.layercache.api.v1alpha1.LayerCacheStatus;
 import dev.layercache.api.v1alpha1.NodeCache;
 import dev.layercache.api.v1alpha1.validation.SpecValidator;
+import dev.layercache.operator.nodecache.CachedImages;
+import dev.layercache.operator.nodecache.EventSources;
+import dev.layercache.operator.support.EventRecorder;
+import dev.layercache.operator.support.Nodes;
+import dev.layercache.operator.support.ReconcileProblem;
+import dev.layercache.operator.support.StoredForm;
 import io.fabric8.kubernetes.api.model.Node;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -43,7 +49,7 @@ public final class LayerCacheReconciler implements Reconciler<LayerCache>, Clean
   private InformerEventSource<Node, LayerCache> nodes;
   private InformerEventSource<NodeCache, LayerCache> nodeCaches;
 
-  LayerCacheReconciler(LayerCacheResolver resolver, EventRecorder events, Clock clock) {
+  public LayerCacheReconciler(LayerCacheResolver resolver, EventRecorder events, Clock clock) {
     this.resolver = resolver;
     this.events = events;
     this.clock = clock;

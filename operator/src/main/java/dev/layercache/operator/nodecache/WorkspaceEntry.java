@@ -1,11 +1,9 @@
-package dev.layercache.operator;
+package dev.layercache.operator.nodecache;
 
-import dev.layercache.api.v1alpha1.Layer;
 import dev.layercache.api.v1alpha1.LayerRef;
 import dev.layercache.api.v1alpha1.LayerSource;
 import dev.layercache.api.v1alpha1.LocalSecretRef;
 import dev.layercache.api.v1alpha1.OverlayWorkspace;
-import dev.layercache.api.v1alpha1.OverlayWorkspaceStatus;
 import dev.layercache.api.v1alpha1.SecretRef;
 import dev.layercache.api.v1alpha1.WorkspaceRef;
 import dev.layercache.kube.LayerSources;
@@ -21,24 +19,19 @@ import java.util.Optional;
  * (unpinned: a workspace keeps them while it is mounted). Built from the workspace alone: its spec,
  * and the placement its status records.
  */
-record WorkspaceEntry(WorkspaceRef ref, List<LayerRef> layers) {
+public record WorkspaceEntry(WorkspaceRef ref, List<LayerRef> layers) {
 
-  WorkspaceEntry {
+  public WorkspaceEntry {
     layers = List.copyOf(layers);
   }
 
   /** The entry of a workspace whose status records a placement; empty before it is placed. */
-  static Optional<WorkspaceEntry> of(OverlayWorkspace workspace) {
-    OverlayWorkspaceStatus status = workspace.getStatus();
-    if (status == null
-        || status.getNodeName() == null
-        || status.getImageDigest() == null
-        || status.getLayers() == null) {
-      return Optional.empty();
-    }
+  public static Optional<WorkspaceEntry> of(OverlayWorkspace workspace) {
+    return WorkspacePlacement.recorded(workspace).map(p -> of(workspace, p));
+  }
+
+  private static WorkspaceEntry of(OverlayWorkspace workspace, WorkspacePlacement placement) {
     LayerSource source = LayerSources.of(workspace.getSpec().getImage(), pullSecrets(workspace));
-    List<LayerRef> layers =
-        status.getLayers().stream().map(l -> Layers.toRef(l, List.of(source), false)).toList();
     WorkspaceRef ref = new WorkspaceRef();
     ref.setUid(workspace.getMetadata().getUid());
     ref.setNamespace(workspace.getMetadata().getNamespace());
@@ -46,17 +39,19 @@ record WorkspaceEntry(WorkspaceRef ref, List<LayerRef> layers) {
     // Pinned to the manifest mounted: a commit builds on it.
     ref.setImage(
         ImageReference.parse(workspace.getSpec().getImage())
-            .withDigest(Digest.parse(status.getImageDigest()))
+            .withDigest(Digest.parse(placement.imageDigest()))
             .toString());
-    ref.setLowers(status.getLayers().stream().map(Layer::getDiffID).toList());
+    ref.setLowers(placement.lowers());
     ref.setUpper(workspace.getSpec().getUpper());
     ref.setMount(workspace.getSpec().getMount());
     ref.setCommit(workspace.getSpec().getCommit());
-    return Optional.of(new WorkspaceEntry(ref, layers));
+    return new WorkspaceEntry(
+        ref,
+        placement.layers().stream().map(l -> Layers.toRef(l, List.of(source), false)).toList());
   }
 
   /** Its pull secrets, which live in its own namespace. */
-  static List<SecretRef> pullSecrets(OverlayWorkspace workspace) {
+  public static List<SecretRef> pullSecrets(OverlayWorkspace workspace) {
     List<LocalSecretRef> local =
         Objects.requireNonNullElse(workspace.getSpec().getPullSecrets(), List.of());
     return local.stream()

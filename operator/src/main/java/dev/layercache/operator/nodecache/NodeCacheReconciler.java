@@ -1,9 +1,14 @@
-package dev.layercache.operator;
+package dev.layercache.operator.nodecache;
 
 import dev.layercache.api.v1alpha1.LayerCache;
 import dev.layercache.api.v1alpha1.NodeCache;
 import dev.layercache.api.v1alpha1.NodeCacheSpec;
 import dev.layercache.api.v1alpha1.OverlayWorkspace;
+import dev.layercache.operator.support.EventRecorder;
+import dev.layercache.operator.support.Nodes;
+import dev.layercache.operator.support.OperatorMetrics;
+import dev.layercache.operator.support.ReconcileProblem;
+import dev.layercache.operator.support.StoredForm;
 import io.fabric8.kubernetes.api.model.Node;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -43,7 +48,8 @@ public final class NodeCacheReconciler implements Reconciler<Node> {
   private InformerEventSource<LayerCache, Node> layerCaches;
   private InformerEventSource<OverlayWorkspace, Node> workspaces;
 
-  NodeCacheReconciler(NodeCacheWriter writer, OperatorMetrics metrics, EventRecorder events) {
+  public NodeCacheReconciler(
+      NodeCacheWriter writer, OperatorMetrics metrics, EventRecorder events) {
     this.writer = writer;
     this.metrics = metrics;
     this.events = events;

@@ -1,4 +1,4 @@
-package dev.layercache.operator;
+package dev.layercache.operator.workspace;
 
 import dev.layercache.api.v1alpha1.Conditions;
 import dev.layercache.api.v1alpha1.NodeCache;
@@ -8,6 +8,12 @@ import dev.layercache.api.v1alpha1.Reasons;
 import dev.layercache.api.v1alpha1.WorkspacePhase;
 import dev.layercache.api.v1alpha1.WorkspaceState;
 import dev.layercache.api.v1alpha1.validation.SpecValidator;
+import dev.layercache.operator.nodecache.EventSources;
+import dev.layercache.operator.nodecache.NodeCacheView;
+import dev.layercache.operator.nodecache.WorkspacePlacement;
+import dev.layercache.operator.support.EventRecorder;
+import dev.layercache.operator.support.ReconcileProblem;
+import dev.layercache.operator.support.StoredForm;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
@@ -51,7 +57,7 @@ public final class OverlayWorkspaceReconciler
   private InformerEventSource<Node, OverlayWorkspace> nodes;
   private InformerEventSource<NodeCache, OverlayWorkspace> nodeCaches;
 
-  OverlayWorkspaceReconciler(
+  public OverlayWorkspaceReconciler(
       KubernetesClient client,
       WorkspacePlacer placer,
       EventRecorder events,

@@ -1,4 +1,4 @@
-package dev.layercache.operator;
+package dev.layercache.operator.layercache;
 
 import dev.layercache.api.v1alpha1.Failure;
 import dev.layercache.api.v1alpha1.LayerCacheStatus;
@@ -7,6 +7,8 @@ import dev.layercache.api.v1alpha1.LayerState;
 import dev.layercache.api.v1alpha1.LayerStatus;
 import dev.layercache.api.v1alpha1.NodeCache;
 import dev.layercache.api.v1alpha1.Reasons;
+import dev.layercache.operator.nodecache.CachedImages;
+import dev.layercache.operator.nodecache.NodeCacheView;
 import io.fabric8.kubernetes.api.model.Node;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -21,10 +23,10 @@ import java.util.Set;
  * failed, or waiting for their turn in the rollout wave; plus the current failures, newest first
  * and bounded.
  */
-record NodeProgress(
+public record NodeProgress(
     int targeted, int ready, int pulling, int failed, int waiting, List<Failure> failures) {
 
-  static NodeProgress of(
+  public static NodeProgress of(
       CachedImages cache,
       List<Node> nodes,
       Map<String, NodeCache> nodeCaches,

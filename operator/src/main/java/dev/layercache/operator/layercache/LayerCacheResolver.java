@@ -1,10 +1,12 @@
-package dev.layercache.operator;
+package dev.layercache.operator.layercache;
 
 import dev.layercache.api.v1alpha1.GoDuration;
 import dev.layercache.api.v1alpha1.LayerCache;
 import dev.layercache.api.v1alpha1.LayerCacheSpec;
 import dev.layercache.api.v1alpha1.LayerCacheStatus;
 import dev.layercache.api.v1alpha1.ResolvedImage;
+import dev.layercache.operator.registry.ManifestResolver;
+import dev.layercache.operator.support.ReconcileProblem;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -19,7 +21,7 @@ import java.util.stream.Collectors;
  * Decides when a LayerCache's images are resolved and resolves them: when the images or platforms
  * changed, every {@code refreshInterval} for tags, and after a failure with exponential backoff.
  */
-final class LayerCacheResolver {
+public final class LayerCacheResolver {
   static final Duration DEFAULT_REFRESH = Duration.ofHours(1);
 
   private record Attempt(Instant at, long generation, int failures, Resolution result) {}
@@ -29,14 +31,15 @@ final class LayerCacheResolver {
   private final Duration maxBackoff;
   private final Map<String, Attempt> attempts = new ConcurrentHashMap<>();
 
-  LayerCacheResolver(ManifestResolver manifests, Duration initialBackoff, Duration maxBackoff) {
+  public LayerCacheResolver(
+      ManifestResolver manifests, Duration initialBackoff, Duration maxBackoff) {
     this.manifests = manifests;
     this.initialBackoff = initialBackoff;
     this.maxBackoff = maxBackoff;
   }
 
   /** Resolves now if due, else returns the last outcome. */
-  Resolution resolve(LayerCache layerCache, Set<String> platforms, Instant now) {
+  public Resolution resolve(LayerCache layerCache, Set<String> platforms, Instant now) {
     String uid = layerCache.getMetadata().getUid();
     Attempt last = attempts.get(uid);
     if (!due(layerCache, platforms, last, now)) {
@@ -63,7 +66,7 @@ final class LayerCacheResolver {
   }
 
   /** How long until the next resolution is due, if one ever is without a spec change. */
-  Optional<Duration> nextAttempt(LayerCache layerCache, Instant now) {
+  public Optional<Duration> nextAttempt(LayerCache layerCache, Instant now) {
     Attempt last = attempts.get(layerCache.getMetadata().getUid());
     if (last == null) {
       return Optional.empty();
@@ -74,7 +77,7 @@ final class LayerCacheResolver {
     return refreshInterval(layerCache).map(i -> remaining(last.at().plus(i), now));
   }
 
-  void forget(LayerCache layerCache) {
+  public void forget(LayerCache layerCache) {
     attempts.remove(layerCache.getMetadata().getUid());
   }
 

@@ -1,10 +1,10 @@
-package dev.layercache.operator;
+package dev.layercache.operator.layercache;
 
 import dev.layercache.api.v1alpha1.Conditions;
 import dev.layercache.api.v1alpha1.Failure;
 import dev.layercache.api.v1alpha1.LayerCacheStatus;
 import dev.layercache.api.v1alpha1.ResolvedImage;
-import dev.layercache.operator.EventRecorder.Notice;
+import dev.layercache.operator.support.EventRecorder.Notice;
 import io.fabric8.kubernetes.api.model.Condition;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,10 +14,10 @@ import java.util.Optional;
 import java.util.stream.Collectors;
 
 /** The transitions of a LayerCache's status a user wants to hear about. */
-final class LayerCacheEvents {
+public final class LayerCacheEvents {
   private LayerCacheEvents() {}
 
-  static List<Notice> between(LayerCacheStatus before, LayerCacheStatus after) {
+  public static List<Notice> between(LayerCacheStatus before, LayerCacheStatus after) {
     List<Notice> notices = new ArrayList<>();
     Optional<Condition> resolvedBefore = condition(before, LayerCacheStatus.RESOLVED);
     Condition resolved = condition(after, LayerCacheStatus.RESOLVED).orElseThrow();

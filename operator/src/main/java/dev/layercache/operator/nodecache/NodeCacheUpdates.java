@@ -1,16 +1,17 @@
-package dev.layercache.operator;
+package dev.layercache.operator.nodecache;
 
 import dev.layercache.api.v1alpha1.NodeCache;
+import dev.layercache.operator.support.StoredForm;
 import java.util.Objects;
 
 /**
  * Which NodeCache updates are news to a controller: a new spec, or an agent report that says
  * something new. A heartbeat (only {@code lastSyncTime} moved, every 30 s per node) is not.
  */
-final class NodeCacheUpdates {
+public final class NodeCacheUpdates {
   private NodeCacheUpdates() {}
 
-  static boolean meaningful(NodeCache after, NodeCache before) {
+  public static boolean meaningful(NodeCache after, NodeCache before) {
     return !Objects.equals(
             after.getMetadata().getGeneration(), before.getMetadata().getGeneration())
         || !StoredForm.sameIgnoring(after.getStatus(), before.getStatus(), "lastSyncTime");

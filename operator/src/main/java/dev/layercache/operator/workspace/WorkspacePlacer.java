@@ -1,10 +1,15 @@
-package dev.layercache.operator;
+package dev.layercache.operator.workspace;
 
 import dev.layercache.api.v1alpha1.NodeCache;
 import dev.layercache.api.v1alpha1.OverlayWorkspace;
 import dev.layercache.api.v1alpha1.OverlayWorkspaceSpec;
 import dev.layercache.api.v1alpha1.Reasons;
 import dev.layercache.api.v1alpha1.ResolvedImage;
+import dev.layercache.operator.nodecache.WorkspaceEntry;
+import dev.layercache.operator.nodecache.WorkspacePlacement;
+import dev.layercache.operator.registry.ManifestResolver;
+import dev.layercache.operator.support.Nodes;
+import dev.layercache.operator.support.ReconcileProblem;
 import io.fabric8.kubernetes.api.model.Node;
 import java.util.List;
 import java.util.Map;
@@ -15,18 +20,19 @@ import java.util.stream.Collectors;
  * Decides where a new workspace goes and what it mounts: resolves the image for the candidate
  * nodes' platforms, honours {@code nodeName} or asks {@link WorkspaceScheduler}.
  */
-final class WorkspacePlacer {
+public final class WorkspacePlacer {
   /** What placing reads of the cluster: Nodes, NodeCaches by node, workspaces per node. */
-  record Cluster(
+  public record Cluster(
       List<Node> nodes, Map<String, NodeCache> nodeCaches, Map<String, Long> workspaces) {}
 
   private final ManifestResolver manifests;
 
-  WorkspacePlacer(ManifestResolver manifests) {
+  public WorkspacePlacer(ManifestResolver manifests) {
     this.manifests = manifests;
   }
 
-  WorkspacePlacement place(OverlayWorkspace workspace, Cluster cluster) throws ReconcileProblem {
+  public WorkspacePlacement place(OverlayWorkspace workspace, Cluster cluster)
+      throws ReconcileProblem {
     OverlayWorkspaceSpec spec = workspace.getSpec();
     List<Node> candidates = candidates(spec, cluster.nodes());
     List<ResolvedImage> resolved =
