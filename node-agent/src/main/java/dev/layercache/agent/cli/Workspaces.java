@@ -23,7 +23,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -76,30 +75,17 @@ final class Workspaces {
     err.flush();
   }
 
-  /**
-   * The image's record when every layer is already in the store (no registry needed), else pulls
-   * it: the cached copy wins, as `docker run` uses a local image.
-   */
+  /** The cached image, else pulled (see {@link ImagePuller#ensure}). */
   static ImageRecord ensureImage(
       LayerStore store, RegistryClient registry, String image, Platform platform, PullListener l)
       throws IOException {
-    ImageReference ref = ImageReference.parse(image);
-    Optional<ImageRecord> cached = store.image(ref.toString());
-    if (cached.isPresent() && complete(store, cached.get())) {
-      return cached.get();
-    }
     ExecutorService executor = Executors.newFixedThreadPool(4);
     try {
       return new ImagePuller(registry, store, DiskBudget.defaults(), executor, Clock.systemUTC())
-          .pull(ref, platform, l)
-          .image();
+          .ensure(ImageReference.parse(image), platform, l);
     } finally {
       executor.shutdownNow();
     }
-  }
-
-  static boolean complete(LayerStore store, ImageRecord image) {
-    return image.layers().stream().allMatch(l -> store.has(l.diffId()));
   }
 
   /**

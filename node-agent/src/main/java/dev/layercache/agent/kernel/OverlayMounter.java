@@ -17,7 +17,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 /**
- * The one class that mounts and unmounts overlays.
+ * The one class that mounts and unmounts overlays (and binds of them).
  *
  * <p>With the new mount API and {@code lowerdir+} (Linux 6.8+), every lower layer is its own
  * fsconfig(2) call, so there is no limit on the number of layers or the length of their paths.
@@ -204,6 +204,37 @@ public final class OverlayMounter implements Mounter {
           (detach ? "lazy unmount of " : "unmount of ") + target,
           "type=" + OverlayMount.FSTYPE + " target=" + target,
           e);
+    }
+  }
+
+  /**
+   * mount(2) with MS_BIND, then a bind remount that sets the flags: the first call copies the
+   * source's flags and ignores the ones given, so ro/nosuid/nodev need the second.
+   */
+  @Override
+  public void bind(BindMount bind) throws IOException {
+    try {
+      Syscalls.mount(bind.source().toString(), bind.target(), null, Syscalls.MS_BIND, null);
+    } catch (SyscallException e) {
+      throw new MountException("bind mount of " + bind.target(), bind.describe(), e);
+    }
+    long flags =
+        Syscalls.MS_REMOUNT
+            | Syscalls.MS_BIND
+            | (bind.readOnly() ? Syscalls.MS_RDONLY : 0)
+            | (bind.nosuid() ? Syscalls.MS_NOSUID : 0)
+            | (bind.nodev() ? Syscalls.MS_NODEV : 0);
+    try {
+      Syscalls.mount(null, bind.target(), null, flags, null);
+    } catch (SyscallException e) {
+      MountException failure =
+          new MountException("bind mount of " + bind.target(), bind.describe(), e);
+      try {
+        Syscalls.umount(bind.target(), Syscalls.MNT_DETACH);
+      } catch (SyscallException cleanup) {
+        failure.addSuppressed(cleanup);
+      }
+      throw failure;
     }
   }
 

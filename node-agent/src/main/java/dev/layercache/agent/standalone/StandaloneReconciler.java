@@ -64,7 +64,12 @@ public final class StandaloneReconciler {
 
   /** The workspace an OverlayWorkspace becomes: namespaces have no dots, so this is unique. */
   public static String workspaceName(OverlayWorkspace ows) {
-    return namespace(ows) + "." + ows.getMetadata().getName();
+    return workspaceName(namespace(ows), ows.getMetadata().getName());
+  }
+
+  /** The workspace that applying OverlayWorkspace {@code namespace/name} creates. */
+  public static String workspaceName(String namespace, String name) {
+    return namespace + "." + name;
   }
 
   public static String pinOwner(LayerCache cache) {
@@ -217,7 +222,12 @@ public final class StandaloneReconciler {
   }
 
   private static String owner(OverlayWorkspace ows) {
-    return "OverlayWorkspace/" + namespace(ows) + "/" + ows.getMetadata().getName();
+    return owner(namespace(ows), ows.getMetadata().getName());
+  }
+
+  /** The owner of the workspace that applying OverlayWorkspace {@code namespace/name} creates. */
+  public static String owner(String namespace, String name) {
+    return "OverlayWorkspace/" + namespace + "/" + name;
   }
 
   private static String label(OverlayWorkspace ows) {

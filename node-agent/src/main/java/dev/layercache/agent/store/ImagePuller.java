@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -45,6 +46,19 @@ public final class ImagePuller {
 
   /** One layer of a pull. */
   public record LayerOutcome(Layer layer, LayerRecord stored, boolean wasCached) {}
+
+  /**
+   * The image's record when every layer is already in the store (no registry needed), else pulls
+   * it: the cached copy wins, as {@code docker run} uses a local image.
+   */
+  public ImageRecord ensure(ImageReference ref, Platform platform, PullListener listener)
+      throws IOException {
+    Optional<ImageRecord> cached = store.image(ref.toString());
+    if (cached.isPresent() && cached.get().layers().stream().allMatch(l -> store.has(l.diffId()))) {
+      return cached.get();
+    }
+    return pull(ref, platform, listener).image();
+  }
 
   public PullResult pull(ImageReference ref, Platform platform, PullListener listener)
       throws IOException {

@@ -1,5 +1,6 @@
 package dev.layercache.agent.workspace;
 
+import dev.layercache.agent.kernel.BindMount;
 import dev.layercache.agent.kernel.KernelFeatures;
 import dev.layercache.agent.kernel.OverlayMount;
 import dev.layercache.agent.store.StoreLayout;
@@ -46,5 +47,15 @@ public final class MountPlanner {
         options,
         !record.allowSetuid(),
         !record.allowDevices());
+  }
+
+  /**
+   * The workspace's merged view shown again at {@code target}: the same overlay (one upper, never
+   * mounted twice), with the workspace's nosuid/nodev and read-only if asked.
+   */
+  public static BindMount bind(
+      WorkspaceRecord record, WorkspaceLayout dirs, Path target, boolean readOnly) {
+    return new BindMount(
+        dirs.merged(), target, readOnly, !record.allowSetuid(), !record.allowDevices());
   }
 }

@@ -22,6 +22,19 @@ public final class WorkspaceBusyException extends IOException {
     this.holders = List.copyOf(holders);
   }
 
+  /** Removal refused: the workspace is bind-mounted at {@code binds} (pods use it). */
+  WorkspaceBusyException(String name, List<java.nio.file.Path> binds) {
+    super(
+        "workspace "
+            + name
+            + " is in use by pods: bind-mounted at "
+            + binds.stream()
+                .map(Object::toString)
+                .collect(java.util.stream.Collectors.joining(", "))
+            + "; it can be removed once they are gone (their volumes unpublished)");
+    this.holders = binds.stream().map(Object::toString).toList();
+  }
+
   public List<String> holders() {
     return holders;
   }

@@ -10,7 +10,9 @@ public final class WorkspaceException extends IOException {
   public enum Kind {
     NOT_FOUND,
     CONFLICT,
-    INVALID
+    INVALID,
+    /** It exists but is not mounted, so it cannot be used now. */
+    NOT_MOUNTED
   }
 
   private final Kind kind;

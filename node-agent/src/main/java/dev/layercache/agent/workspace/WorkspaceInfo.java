@@ -1,13 +1,25 @@
 package dev.layercache.agent.workspace;
 
+import java.nio.file.Path;
+import java.util.List;
+
 /**
  * A workspace as observed now.
  *
  * @param mounted its overlay is mounted at {@code layout.merged()}
  * @param upperBytes measured size of its upper layer
+ * @param binds where its merged view is bind-mounted too (pods' volumes, through CSI)
  */
 public record WorkspaceInfo(
-    WorkspaceRecord record, WorkspaceLayout layout, boolean mounted, long upperBytes) {
+    WorkspaceRecord record,
+    WorkspaceLayout layout,
+    boolean mounted,
+    long upperBytes,
+    List<Path> binds) {
+
+  public WorkspaceInfo {
+    binds = List.copyOf(binds);
+  }
 
   /**
    * Mounted, Mounted(volatile) (a crash discards its upper), NotMounted (should be, but is not), or

@@ -45,6 +45,15 @@ public final class WorkspaceManager {
   /** Workspace names: DNS-subdomain-like, also directory names (no slashes, no leading dot). */
   public static final Pattern NAME = Pattern.compile("[a-z0-9]([a-z0-9._-]{0,251}[a-z0-9])?");
 
+  /**
+   * Names with this prefix belong to owners starting with {@link #CSI_OWNER_PREFIX} (pods' inline
+   * volumes) and nobody else: an underscore is in no namespace, object name or UID, so apply and
+   * the agent never produce it, and the CLI is refused it.
+   */
+  public static final String CSI_NAME_PREFIX = "csi_";
+
+  public static final String CSI_OWNER_PREFIX = "csi/";
+
   private final LayerStore store;
   private final StoreLayout layout;
   private final Mounter mounter;
@@ -92,6 +101,7 @@ public final class WorkspaceManager {
    */
   public void check(String name, String owner, String image) throws IOException {
     checkName(name);
+    checkReserved(name, owner);
     Optional<WorkspaceRecord> existing = records.read(name);
     if (existing.isPresent()) {
       checkOwner(existing.get(), owner, "change");
@@ -116,6 +126,7 @@ public final class WorkspaceManager {
   public synchronized Ensured ensure(WorkspaceRequest request) throws IOException {
     requireWriter();
     checkName(request.name());
+    checkReserved(request.name(), request.owner());
     WorkspaceLayout dirs = dirs(request.name());
     List<String> lowers = request.image().layers().stream().map(ImageRecord.Layer::diffId).toList();
     Optional<WorkspaceRecord> existing = records.read(request.name());
@@ -192,7 +203,7 @@ public final class WorkspaceManager {
     if (request.retain()) {
       AtomicFiles.fsyncDirectory(layout.workspaces());
     }
-    return new WorkspaceInfo(record, dirs, true, 0);
+    return new WorkspaceInfo(record, dirs, true, 0, List.of());
   }
 
   private Ensured converge(WorkspaceRecord record, WorkspaceRequest request, WorkspaceLayout dirs)
@@ -306,6 +317,11 @@ public final class WorkspaceManager {
     }
     WorkspaceRecord record = found.get();
     checkOwner(record, owner, "remove");
+    List<Path> binds = binds(dirs, mounter.overlayMounts());
+    if (!binds.isEmpty()) {
+      // Unmounting merged would leave the binds holding the overlay while its upper is deleted.
+      throw new WorkspaceBusyException(name, binds);
+    }
     boolean keep =
         switch (upper) {
           case KEEP -> true;
@@ -323,6 +339,130 @@ public final class WorkspaceManager {
     }
     WorkspaceDirs.discard(layout.workspaces(), dirs);
     return Removal.DELETED;
+  }
+
+  /**
+   * Shows workspace {@code name}'s merged view at {@code target} (a bind of its one overlay, so the
+   * upper is never mounted twice); read-only if asked. The workspace must be mounted. Binding the
+   * same workspace at the same target again changes nothing; a target that already shows something
+   * else is refused.
+   */
+  public synchronized void bind(String name, Path target, boolean readOnly) throws IOException {
+    requireWriter();
+    checkName(name);
+    WorkspaceLayout dirs = dirs(name);
+    WorkspaceRecord record =
+        records
+            .read(name)
+            .orElseThrow(
+                () ->
+                    new WorkspaceException(
+                        WorkspaceException.Kind.NOT_FOUND,
+                        "workspace " + name + " does not exist"));
+    List<MountPoint> mounts = mounter.overlayMounts();
+    Set<Path> targets = new LinkedHashSet<>();
+    mounts.forEach(m -> targets.add(m.target()));
+    if (record.state() != WorkspaceRecord.State.ACTIVE || !targets.contains(dirs.merged())) {
+      throw new WorkspaceException(
+          WorkspaceException.Kind.NOT_MOUNTED,
+          "workspace "
+              + name
+              + " is not mounted ("
+              + info(record, dirs).state()
+              + "); it can be bound once it is");
+    }
+    Path absolute = resolve(target);
+    if (binds(dirs, mounts).contains(absolute)) {
+      return;
+    }
+    for (MountPoint mount : mounts) {
+      if (mount.target().equals(absolute)) {
+        throw new WorkspaceException(
+            WorkspaceException.Kind.CONFLICT,
+            absolute + " already shows another overlay (" + mount.superOptions() + ")");
+      }
+    }
+    if (absolute.startsWith(layout.root())) {
+      throw new WorkspaceException(
+          WorkspaceException.Kind.INVALID,
+          "cannot bind workspace " + name + " inside the store (" + absolute + ")");
+    }
+    Files.createDirectories(absolute);
+    mounter.bind(MountPlanner.bind(record, dirs, absolute, readOnly));
+  }
+
+  /**
+   * Removes the bind of a workspace at {@code target}: the workspace name it showed, or empty if
+   * {@code target} showed no workspace (nothing to do). A bind still in use is detached lazily: the
+   * workspace's own mount keeps its upper, so nothing is lost.
+   */
+  public synchronized Optional<String> unbind(Path target) throws IOException {
+    requireWriter();
+    Path absolute = resolve(target);
+    List<MountPoint> mounts = mounter.overlayMounts();
+    for (WorkspaceRecord record : records.all()) {
+      WorkspaceLayout dirs = dirs(record.name());
+      if (absolute.equals(dirs.merged())) {
+        throw new WorkspaceException(
+            WorkspaceException.Kind.INVALID,
+            absolute + " is workspace " + record.name() + "'s own mount, not a bind of it");
+      }
+      if (binds(dirs, mounts).contains(absolute)) {
+        try {
+          mounter.unmount(absolute, false);
+        } catch (MountException e) {
+          if (!e.isBusy()) {
+            throw e;
+          }
+          mounter.unmount(absolute, true);
+        }
+        return Optional.of(record.name());
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** The path the mount table shows for {@code target}: symlinks in it resolved. */
+  private static Path resolve(Path target) throws IOException {
+    Path absolute = target.toAbsolutePath().normalize();
+    if (Files.exists(absolute)) {
+      return absolute.toRealPath();
+    }
+    Path parent = absolute.getParent();
+    return parent != null && Files.isDirectory(parent)
+        ? parent.toRealPath().resolve(absolute.getFileName())
+        : absolute;
+  }
+
+  /** Where workspace {@code name} is bound (not its own mount), in mount order. */
+  public List<Path> binds(String name) throws IOException {
+    checkName(name);
+    return binds(dirs(name), mounter.overlayMounts());
+  }
+
+  /** The overlay mounts with this workspace's upperdir other than its merged/ are its binds. */
+  private static List<Path> binds(WorkspaceLayout dirs, List<MountPoint> mounts) {
+    String upper = "upperdir=" + dirs.upper();
+    List<Path> binds = new ArrayList<>();
+    for (MountPoint mount : mounts) {
+      if (!mount.target().equals(dirs.merged())
+          && List.of(mount.superOptions().split(",")).contains(upper)) {
+        binds.add(mount.target());
+      }
+    }
+    return binds;
+  }
+
+  private static void checkReserved(String name, String owner) throws WorkspaceException {
+    if (name.startsWith(CSI_NAME_PREFIX) != owner.startsWith(CSI_OWNER_PREFIX)) {
+      throw new WorkspaceException(
+          WorkspaceException.Kind.INVALID,
+          name.startsWith(CSI_NAME_PREFIX)
+              ? "workspace names starting with "
+                  + CSI_NAME_PREFIX
+                  + " are kept for pods' inline volumes; choose another name"
+              : "inline volume workspaces are named " + CSI_NAME_PREFIX + "…, not " + name);
+    }
   }
 
   private static void checkOwner(WorkspaceRecord record, String owner, String verb)
@@ -382,13 +522,19 @@ public final class WorkspaceManager {
 
   /** Every recorded workspace, with its mount state and measured upper size, by name. */
   public List<WorkspaceInfo> list() throws IOException {
-    Set<Path> mounted = mountedTargets();
+    List<MountPoint> mounts = mounter.overlayMounts();
+    Set<Path> mounted = new LinkedHashSet<>();
+    mounts.forEach(m -> mounted.add(m.target()));
     List<WorkspaceInfo> infos = new ArrayList<>();
     for (WorkspaceRecord record : records.all()) {
       WorkspaceLayout dirs = dirs(record.name());
       infos.add(
           new WorkspaceInfo(
-              record, dirs, mounted.contains(dirs.merged()), UpperUsage.bytes(dirs.upper())));
+              record,
+              dirs,
+              mounted.contains(dirs.merged()),
+              UpperUsage.bytes(dirs.upper()),
+              binds(dirs, mounts)));
     }
     return infos;
   }
@@ -451,7 +597,13 @@ public final class WorkspaceManager {
   }
 
   private WorkspaceInfo info(WorkspaceRecord record, WorkspaceLayout dirs) throws IOException {
-    return new WorkspaceInfo(record, dirs, isMounted(dirs), UpperUsage.bytes(dirs.upper()));
+    List<MountPoint> mounts = mounter.overlayMounts();
+    return new WorkspaceInfo(
+        record,
+        dirs,
+        mounts.stream().anyMatch(m -> m.target().equals(dirs.merged())),
+        UpperUsage.bytes(dirs.upper()),
+        binds(dirs, mounts));
   }
 
   private boolean isMounted(WorkspaceLayout dirs) throws IOException {

@@ -15,7 +15,10 @@ import java.util.Set;
  * unmount of what is not mounted is EINVAL, of a busy mount EBUSY (unless detached).
  */
 public final class RecordingMounter implements Mounter {
-  /** Every call, in order: "mount TARGET", "unmount TARGET", "detach TARGET", "flags TARGET …". */
+  /**
+   * Every call, in order: "mount TARGET", "bind SOURCE TARGET [ro]", "unmount TARGET", "detach
+   * TARGET", "flags TARGET …".
+   */
   public final List<String> calls = new ArrayList<>();
 
   /** The mounts performed, in order. */
@@ -37,6 +40,20 @@ public final class RecordingMounter implements Mounter {
             OverlayMount.FSTYPE,
             OverlayMount.SOURCE,
             mount.data(mount.lowers().stream().map(Path::toString).toList())));
+  }
+
+  /** As the kernel: the target shows the source's overlay (its super options), ENOENT if none. */
+  @Override
+  public void bind(BindMount bind) throws IOException {
+    calls.add("bind " + bind.source() + " " + bind.target() + (bind.readOnly() ? " ro" : ""));
+    MountPoint source = table.get(bind.source());
+    if (source == null) {
+      throw new MountException(
+          "bind mount of " + bind.target(), "test", errno("mount", bind.source(), 2));
+    }
+    table.put(
+        bind.target(),
+        new MountPoint(bind.target(), source.fstype(), source.source(), source.superOptions()));
   }
 
   @Override
@@ -78,6 +95,14 @@ public final class RecordingMounter implements Mounter {
 
   private static SyscallException errno(String call, Path target, int errno) {
     return new SyscallException(
-        call, target.toString(), errno, errno == 16 ? "EBUSY" : "EINVAL", "test");
+        call,
+        target.toString(),
+        errno,
+        switch (errno) {
+          case 2 -> "ENOENT";
+          case 16 -> "EBUSY";
+          default -> "EINVAL";
+        },
+        "test");
   }
 }

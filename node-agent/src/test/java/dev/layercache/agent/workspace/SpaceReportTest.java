@@ -44,7 +44,8 @@ class SpaceReportTest {
             "cli",
             WorkspaceRecord.State.ACTIVE,
             Instant.EPOCH);
-    return new WorkspaceInfo(record, new WorkspaceLayout(Path.of("/w", name)), true, upper);
+    return new WorkspaceInfo(
+        record, new WorkspaceLayout(Path.of("/w", name)), true, upper, java.util.List.of());
   }
 
   @Test

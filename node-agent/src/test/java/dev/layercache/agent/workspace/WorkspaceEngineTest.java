@@ -174,4 +174,47 @@ class WorkspaceEngineTest {
     assertThat(debris).doesNotExist();
     assertThat(manager.recover().clean()).isTrue();
   }
+
+  @Test
+  void aBindShowsTheOneOverlayAgainAndHoldsOffRemovalUntilItGoes() throws Exception {
+    manager.ensure(request("ws", false, false));
+    Path merged = manager.dirs("ws").merged();
+    Path pod = root.resolve("../pod-volume").normalize();
+    manager.bind("ws", pod, true);
+    manager.bind("ws", pod, true);
+    assertThat(mounter.calls)
+        .containsExactly("mount " + merged, "bind " + merged + " " + pod + " ro");
+    assertThat(manager.binds("ws")).containsExactly(pod);
+    assertThat(manager.list().get(0).binds()).containsExactly(pod);
+
+    assertThatThrownBy(() -> manager.remove("ws", "cli", WorkspaceManager.UpperPolicy.DELETE, true))
+        .isInstanceOf(WorkspaceBusyException.class)
+        .hasMessageContaining("in use by pods: bind-mounted at " + pod);
+    assertThat(mounter.isMounted(merged)).isTrue();
+    assertThatThrownBy(() -> manager.unbind(merged)).hasMessageContaining("own mount");
+
+    assertThat(manager.unbind(pod)).contains("ws");
+    assertThat(manager.unbind(pod)).isEmpty();
+    assertThat(manager.remove("ws", "cli", WorkspaceManager.UpperPolicy.DELETE, false))
+        .isEqualTo(WorkspaceManager.Removal.DELETED);
+  }
+
+  @Test
+  void onlyAMountedWorkspaceIsBoundAndATargetShowsOneThing() throws Exception {
+    manager.ensure(request("kept", true, false));
+    manager.remove("kept", "cli", WorkspaceManager.UpperPolicy.RECORDED, false);
+    Path pod = root.resolve("../pod-volume").normalize();
+    assertThatThrownBy(() -> manager.bind("kept", pod, false))
+        .isInstanceOf(WorkspaceException.class)
+        .hasMessageContaining("not mounted (Retained)");
+    assertThatThrownBy(() -> manager.bind("absent", pod, false))
+        .hasMessageContaining("does not exist");
+
+    manager.ensure(request("one", false, false));
+    manager.ensure(request("two", false, false));
+    manager.bind("one", pod, false);
+    assertThatThrownBy(() -> manager.bind("two", pod, false))
+        .isInstanceOf(WorkspaceException.class)
+        .hasMessageContaining("already shows another overlay");
+  }
 }

@@ -87,6 +87,50 @@ class WorkspaceManagerIT {
   }
 
   @Test
+  void aBindIsTheSameOverlayWritableOrReadOnlyAndRemovalWaitsForIt() throws Exception {
+    WorkspaceInfo ws = manager.ensure(WorkspaceRequest.ephemeral("shared", image, "cli")).info();
+    Path rw = root.getParent().resolve(root.getFileName() + "-pod-rw");
+    Path ro = root.getParent().resolve(root.getFileName() + "-pod-ro");
+    try {
+      manager.bind("shared", rw, false);
+      manager.bind("shared", ro, true);
+      Files.writeString(rw.resolve("app/from-pod"), "hello");
+      assertThat(ws.layout().merged().resolve("app/from-pod")).hasContent("hello");
+      assertThat(ws.layout().upper().resolve("app/from-pod")).hasContent("hello");
+      assertThat(ro.resolve("app/from-pod")).hasContent("hello");
+      assertThatThrownBy(() -> Files.writeString(ro.resolve("app/x"), "x"))
+          .hasMessageContaining("Read-only file system");
+      String line =
+          Files.readAllLines(Path.of("/proc/self/mountinfo")).stream()
+              .filter(l -> l.contains(" " + rw + " "))
+              .findFirst()
+              .orElseThrow();
+      assertThat(line).contains("nosuid").contains("nodev");
+      assertThat(manager.binds("shared")).containsExactly(rw, ro);
+
+      assertThatThrownBy(
+              () -> manager.remove("shared", "cli", WorkspaceManager.UpperPolicy.DELETE, true))
+          .isInstanceOf(WorkspaceBusyException.class)
+          .hasMessageContaining("in use by pods");
+      assertThat(rw.resolve("app/from-pod")).hasContent("hello");
+
+      assertThat(manager.unbind(rw)).contains("shared");
+      assertThat(manager.unbind(ro)).contains("shared");
+      assertThat(MountInfo.read().stream().map(m -> m.target()).toList()).doesNotContain(rw, ro);
+      assertThat(manager.remove("shared", "cli", WorkspaceManager.UpperPolicy.DELETE, false))
+          .isEqualTo(WorkspaceManager.Removal.DELETED);
+      assertThat(mountsUnderRoot()).isEmpty();
+    } finally {
+      for (Path target : List.of(rw, ro)) {
+        if (MountInfo.read().stream().anyMatch(m -> m.target().equals(target))) {
+          Syscalls.umount(target, Syscalls.MNT_DETACH);
+        }
+        Files.deleteIfExists(target);
+      }
+    }
+  }
+
+  @Test
   void mountsAreNosuidNodevByDefault() throws Exception {
     WorkspaceInfo ws = manager.ensure(WorkspaceRequest.ephemeral("ws1", image, "cli")).info();
     String line =
