@@ -4,6 +4,9 @@
 #
 #   scripts/local-cluster.sh up [--dir DIR] [--owner PID]   start; prints `export KUBECONFIG=...`
 #   scripts/local-cluster.sh down [--dir DIR]               stop what `up` started, remove DIR
+#   scripts/local-cluster.sh stop|start COMPONENT [--dir DIR]
+#                                   stop one component, or start it again as `up` did (tests of
+#                                   clients that must survive a kube-apiserver restart)
 #
 # DIR (default $LAYERCACHE_CLUSTER_DIR, else /tmp/layercache-cluster) holds the certificates, the
 # kubeconfig, etcd's data, the logs (DIR/logs/) and the PIDs. With --owner, the cluster goes down
@@ -13,12 +16,16 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 
 usage() {
-  echo "usage: $0 up|down [--dir DIR] [--owner PID]" >&2
+  echo "usage: $0 up|down [--dir DIR] [--owner PID] | stop|start COMPONENT [--dir DIR]" >&2
   exit 2
 }
 
 command=${1:-}
 [ $# -gt 0 ] && shift
+component=
+case $command in
+  stop | start) component=${1:-}; [ $# -gt 0 ] && shift ;;
+esac
 dir=${LAYERCACHE_CLUSTER_DIR:-/tmp/layercache-cluster}
 owner=
 while [ $# -gt 0 ]; do
@@ -32,18 +39,31 @@ bin=${LAYERCACHE_TOOLS:-$HOME/.cache/layercache/tools}/bin
 kubeconfig=$dir/admin.kubeconfig
 components=(etcd kube-apiserver kube-controller-manager)
 
-running() { [ -f "$dir/$1.pid" ] && kill -0 "$(cat "$dir/$1.pid")" 2>/dev/null; }
+# Alive and not a zombie (an exited component waits for init to reap it, a while here).
+alive() {
+  local stat
+  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+  stat=${stat##*) } # the state follows the command name
+  [ "${stat%% *}" != Z ]
+}
+
+running() { [ -f "$dir/$1.pid" ] && alive "$(cat "$dir/$1.pid")"; }
+
+stop() { # component [signal]
+  local pid
+  running "$1" || return 0
+  pid=$(cat "$dir/$1.pid")
+  [ "$pid" != $$ ] || return 0 # the watchdog itself, taking the cluster down
+  kill "-${2:-TERM}" "$pid"
+  for _ in $(seq 100); do alive "$pid" || return 0; sleep 0.1; done
+  kill -KILL "$pid"
+}
 
 down() {
-  local name pid
+  local name
+  # Its data goes with it, so nothing needs a graceful shutdown (kube-apiserver's takes 15 s).
   for name in watchdog kube-controller-manager kube-apiserver etcd; do
-    if running "$name"; then
-      pid=$(cat "$dir/$name.pid")
-      [ "$pid" != $$ ] || continue # the watchdog itself, taking the cluster down
-      kill "$pid"
-      for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-      kill -0 "$pid" 2>/dev/null && kill -9 "$pid"
-    fi
+    stop "$name" KILL
   done
   # Only a directory that `up` made: --dir may have been mistyped.
   if [ -f "$dir/.layercache-cluster" ]; then
@@ -53,14 +73,22 @@ down() {
   fi
 }
 
-# A port nothing listens on now (the component that takes it fails loudly if another wins a race).
-free_port() {
-  local port
+# A port nothing listens on now, below the kernel's ephemeral range (a port that an outgoing
+# connection holds cannot be bound either). A component that loses a race for it fails loudly.
+free_port() { # variable to set
+  local low port
+  read -r low _ </proc/sys/net/ipv4/ip_local_port_range
   while :; do
-    port=$((20000 + RANDOM % 20000))
-    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "$port"; return; }
+    port=$((10000 + RANDOM % (low - 10000)))
+    [[ " ${taken[*]} " == *" $port "* ]] && continue
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+      taken+=("$port")
+      printf -v "$1" %s "$port"
+      return
+    fi
   done
 }
+taken=()
 
 certificates() {
   local pki=$dir/pki
@@ -104,11 +132,38 @@ current-context: local
 EOF
 }
 
+# Starts a component in the background; its arguments are kept for `start COMPONENT`.
 start() {
   local name=$1
   shift
-  setsid "$bin/$name" "$@" >"$dir/logs/$name.log" 2>&1 </dev/null &
+  printf '%s\n' "$@" >"$dir/$name.args"
+  setsid "$bin/$name" "$@" >>"$dir/logs/$name.log" 2>&1 </dev/null &
   echo $! >"$dir/$name.pid"
+}
+
+wait_ready() {
+  case $1 in
+    etcd) ;; # kube-apiserver waits for it
+    kube-apiserver)
+      wait_for "kube-apiserver /readyz" 120 \
+        "$bin/kubectl" --kubeconfig "$kubeconfig" get --raw /readyz ;;
+    kube-controller-manager)
+      # Its namespace and token controllers make the `default` ServiceAccount in every namespace.
+      wait_for "kube-controller-manager (ServiceAccount default/default)" 60 \
+        "$bin/kubectl" --kubeconfig "$kubeconfig" -n default get serviceaccount default ;;
+  esac
+}
+
+start_again() {
+  [ -f "$dir/$1.args" ] || { echo "no $1 started by up in $dir" >&2; exit 1; }
+  if running "$1"; then
+    echo "$1 is running" >&2
+    return
+  fi
+  local args
+  mapfile -t args <"$dir/$1.args"
+  start "$1" "${args[@]}"
+  wait_ready "$1"
 }
 
 wait_for() { # what, seconds, command...
@@ -141,9 +196,9 @@ up() {
   touch "$dir/.layercache-cluster"
   certificates
   local etcd_port peer_port api_port pki=$dir/pki
-  etcd_port=$(free_port)
-  peer_port=$(free_port)
-  api_port=$(free_port)
+  free_port etcd_port
+  free_port peer_port
+  free_port api_port
   write_kubeconfig "$api_port"
 
   start etcd --name local --data-dir "$dir/etcd" --unsafe-no-fsync \
@@ -160,21 +215,17 @@ up() {
     --service-account-issuer https://kubernetes.default.svc \
     --service-account-key-file "$pki/sa.pub" --service-account-signing-key-file "$pki/sa.key" \
     --service-cluster-ip-range 10.96.0.0/24 --allow-privileged=true
-
-  wait_for "kube-apiserver /readyz" 120 \
-    "$bin/kubectl" --kubeconfig "$kubeconfig" get --raw /readyz
+  wait_ready kube-apiserver
 
   start kube-controller-manager --kubeconfig "$kubeconfig" --leader-elect=false \
     --secure-port 0 --root-ca-file "$pki/ca.crt" \
     --service-account-private-key-file "$pki/sa.key" \
     --cluster-signing-cert-file "$pki/ca.crt" --cluster-signing-key-file "$pki/ca.key"
-  # Its namespace and token controllers make the `default` ServiceAccount in every namespace.
-  wait_for "kube-controller-manager (ServiceAccount default/default)" 60 \
-    "$bin/kubectl" --kubeconfig "$kubeconfig" -n default get serviceaccount default
+  wait_ready kube-controller-manager
 
   if [ -n "$owner" ]; then
     # Takes the cluster down once its owner is gone, even when the owner was killed.
-    setsid bash -c 'while kill -0 "$1" 2>/dev/null; do sleep 1; done; exec "$2" down --dir "$3"' \
+    setsid bash -c 'while [ -e "/proc/$1" ]; do sleep 1; done; exec "$2" down --dir "$3"' \
       watchdog "$owner" "$here/local-cluster.sh" "$dir" >/dev/null 2>&1 </dev/null &
     echo $! >"$dir/watchdog.pid"
   fi
@@ -185,5 +236,8 @@ up() {
 case $command in
   up) up ;;
   down) down ;;
+  stop | start)
+    case " ${components[*]} " in *" $component "*) ;; *) usage ;; esac
+    if [ "$command" = stop ]; then stop "$component"; else start_again "$component"; fi ;;
   *) usage ;;
 esac

@@ -45,7 +45,7 @@ public final class KubeControlPlane implements BeforeAllCallback, ParameterResol
   private static RuntimeException failedToStart;
 
   /** What {@code local-cluster.sh up} gave us. */
-  private record Started(Path kubeconfig, Config adminConfig, KubernetesClient admin) {}
+  private record Started(Path dir, Path kubeconfig, Config adminConfig, KubernetesClient admin) {}
 
   @Override
   public void beforeAll(ExtensionContext context) {
@@ -83,7 +83,12 @@ public final class KubeControlPlane implements BeforeAllCallback, ParameterResol
    * of that ServiceAccount would be. The caller closes it.
    */
   public KubernetesClient serviceAccountClient(String namespace, String serviceAccount) {
-    return clientWithToken(token(namespace, serviceAccount, null));
+    return clientWithToken(serviceAccountToken(namespace, serviceAccount));
+  }
+
+  /** A token for the ServiceAccount from the TokenRequest API (an hour), not bound to a pod. */
+  public String serviceAccountToken(String namespace, String serviceAccount) {
+    return token(namespace, serviceAccount, null);
   }
 
   /**
@@ -94,6 +99,11 @@ public final class KubeControlPlane implements BeforeAllCallback, ParameterResol
    * The caller closes it.
    */
   public KubernetesClient podBoundClient(String namespace, String serviceAccount, String nodeName) {
+    return clientWithToken(podBoundToken(namespace, serviceAccount, nodeName));
+  }
+
+  /** The token {@link #podBoundClient} uses, for a process under test. */
+  public String podBoundToken(String namespace, String serviceAccount, String nodeName) {
     KubernetesClient admin = admin();
     if (admin.nodes().withName(nodeName).get() == null) {
       admin
@@ -136,7 +146,7 @@ public final class KubeControlPlane implements BeforeAllCallback, ParameterResol
                       .build())
               .create();
     }
-    return clientWithToken(token(namespace, serviceAccount, pod));
+    return token(namespace, serviceAccount, pod);
   }
 
   private String token(String namespace, String serviceAccount, Pod boundTo) {
@@ -162,7 +172,58 @@ public final class KubeControlPlane implements BeforeAllCallback, ParameterResol
     return issued.getStatus().getToken();
   }
 
-  private KubernetesClient clientWithToken(String token) {
+  /**
+   * A kubeconfig file that authenticates with the token (from {@link #serviceAccountToken} or
+   * {@link #podBoundToken}), for an operator or agent run as a process under its ServiceAccount.
+   */
+  public Path kubeconfigWithToken(String token) {
+    Started cluster = cluster();
+    String yaml =
+        """
+        apiVersion: v1
+        kind: Config
+        clusters: [{name: local, cluster: {server: "%s", certificate-authority-data: %s}}]
+        users: [{name: token, user: {token: %s}}]
+        contexts: [{name: local, context: {cluster: local, user: token}}]
+        current-context: local
+        """
+            .formatted(
+                cluster.adminConfig().getMasterUrl(), cluster.adminConfig().getCaCertData(), token);
+    try {
+      Path file = Files.createTempFile(cluster.dir(), "token-", ".kubeconfig");
+      Files.writeString(file, yaml);
+      return file;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * Stops kube-apiserver (gracefully, as a rolling restart does); etcd and the stored objects stay.
+   * Clients see connection errors until {@link #startApiServer}.
+   */
+  public void stopApiServer() {
+    localCluster("stop", "kube-apiserver");
+  }
+
+  /** Starts kube-apiserver again on the same port and waits until it is ready. */
+  public void startApiServer() {
+    localCluster("start", "kube-apiserver");
+  }
+
+  private void localCluster(String command, String component) {
+    run(
+        List.of(
+            repoRoot().resolve("scripts/local-cluster.sh").toString(),
+            command,
+            component,
+            "--dir",
+            cluster().dir().toString()),
+        180);
+  }
+
+  /** A client that authenticates with the token. The caller closes it. */
+  public KubernetesClient clientWithToken(String token) {
     Config admin = cluster().adminConfig();
     Config config =
         new ConfigBuilder(Config.empty())
@@ -241,7 +302,7 @@ public final class KubeControlPlane implements BeforeAllCallback, ParameterResol
     }
     installCrds(kubeconfig);
     KubernetesClient admin = new KubernetesClientBuilder().withConfig(config).build();
-    return new Started(kubeconfig, config, admin);
+    return new Started(dir, kubeconfig, config, admin);
   }
 
   /** As users do: {@code kubectl apply --server-side -f crds/}, then wait until Established. */
