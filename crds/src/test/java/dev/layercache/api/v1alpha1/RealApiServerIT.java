@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.layercache.api.testing.KubeControlPlane;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.NodeBuilder;
+import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -16,6 +19,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
 import org.assertj.core.api.AbstractThrowableAssert;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -255,6 +260,38 @@ class RealApiServerIT {
 
     stored.patch(PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"images\":[\"busybox:2\"]}}");
     assertThat(stored.get().getMetadata().getGeneration()).isEqualTo(2L);
+  }
+
+  @Test
+  void aNodeCacheOwnedByItsNodeIsCollectedWithIt(KubernetesClient client) {
+    // What the operator relies on: kube-controller-manager's garbage collector follows the owner
+    // reference from a cluster-scoped custom resource to its Node.
+    Node node =
+        client
+            .resource(
+                new NodeBuilder().withNewMetadata().withName("collected").endMetadata().build())
+            .create();
+    NodeCache nodeCache = new NodeCache();
+    nodeCache.getMetadata().setName("collected");
+    nodeCache
+        .getMetadata()
+        .setOwnerReferences(
+            List.of(
+                new OwnerReferenceBuilder()
+                    .withApiVersion("v1")
+                    .withKind("Node")
+                    .withName("collected")
+                    .withUid(node.getMetadata().getUid())
+                    .build()));
+    nodeCache.setSpec(new NodeCacheSpec());
+    client.resource(nodeCache).create();
+
+    client.nodes().withName("collected").delete();
+
+    client
+        .resources(NodeCache.class)
+        .withName("collected")
+        .waitUntilCondition(Objects::isNull, 60, TimeUnit.SECONDS);
   }
 
   private static LayerCache layerCache(String name) {
