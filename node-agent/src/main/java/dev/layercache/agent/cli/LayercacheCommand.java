@@ -30,6 +30,7 @@ import picocli.CommandLine.Option;
       ImagesCommand.class,
       LayersCommand.class,
       AgentCommand.class,
+      DaemonCommand.class,
       MountCommand.class,
       UmountCommand.class,
       LsCommand.class,

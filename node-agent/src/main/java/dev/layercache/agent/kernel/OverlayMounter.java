@@ -171,6 +171,14 @@ public final class OverlayMounter implements Mounter {
 
   /** linkDir/HASH → lower: the same lower always gets the same short name. */
   Path shortLink(Path lower) throws IOException {
+    return shortLink(linkDir, lower);
+  }
+
+  /**
+   * {@code linkDir/HASH} → {@code lower}, created if missing: a short, stable name for a lower
+   * directory (also what the snapshotter hands containerd, which compacts the common prefix).
+   */
+  public static Path shortLink(Path linkDir, Path lower) throws IOException {
     Files.createDirectories(linkDir);
     Path link = linkDir.resolve(shortName(lower));
     try {

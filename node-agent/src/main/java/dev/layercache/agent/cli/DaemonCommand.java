@@ -1,0 +1,64 @@
+package dev.layercache.agent.cli;
+
+import dev.layercache.agent.daemon.NodeDaemon;
+import dev.layercache.agent.daemon.StopSignal;
+import dev.layercache.agent.store.DiskBudget;
+import dev.layercache.oci.Platform;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/** {@code layercache daemon}: the node daemon with no cluster, until SIGTERM. */
+@Command(
+    name = "daemon",
+    description =
+        "Run the node daemon: the store's one writer, serving containerd's snapshotter API."
+            + " Stops on SIGTERM or SIGINT (exit 0).")
+final class DaemonCommand implements Callable<Integer> {
+  @ParentCommand LayercacheCommand cli;
+  @Spec CommandSpec spec;
+
+  @Option(
+      names = "--snapshotter-address",
+      paramLabel = "SOCKET",
+      defaultValue = "/run/layercache/snapshotter.sock",
+      description = "Unix socket for containerd's proxy_plugins entry (default: ${DEFAULT-VALUE}).")
+  Path snapshotterAddress;
+
+  @Option(
+      names = "--high-watermark",
+      defaultValue = "0.90",
+      description = "Refuse fetches past this fraction of the disk (default: ${DEFAULT-VALUE}).")
+  double highWatermark;
+
+  @Override
+  public Integer call() throws Exception {
+    StopSignal stop = new StopSignal();
+    PrintWriter err = spec.commandLine().getErr();
+    try (NodeDaemon daemon =
+        NodeDaemon.start(
+            new NodeDaemon.Config(
+                cli.root,
+                snapshotterAddress,
+                cli.registry.client(),
+                new DiskBudget(highWatermark),
+                Platform.host(),
+                4,
+                Duration.ofSeconds(10)))) {
+      err.println(
+          "layercache: daemon on "
+              + daemon.store().layout().root()
+              + ", snapshotter on "
+              + snapshotterAddress);
+      err.flush();
+      stop.await();
+    }
+    return 0;
+  }
+}

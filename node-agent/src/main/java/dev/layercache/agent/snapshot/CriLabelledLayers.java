@@ -1,0 +1,72 @@
+package dev.layercache.agent.snapshot;
+
+import dev.layercache.agent.store.DiskBudget;
+import dev.layercache.agent.store.LayerFetcher;
+import dev.layercache.agent.store.PullListener;
+import dev.layercache.oci.Digest;
+import dev.layercache.oci.ImageReference;
+import dev.layercache.oci.Layer;
+import dev.layercache.oci.Platform;
+import dev.layercache.oci.RegistryClient;
+import dev.layercache.oci.ResolvedImage;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Fetches the layers the CRI plugin names: with {@code disable_snapshot_annotations = false} each
+ * Prepare carries the image reference, its manifest digest and the layer's compressed digest. The
+ * layer is fetched and verified by layercache's own pull (the node's registry settings and
+ * credentials) into the store, as stargz does for its remote layers.
+ */
+public final class CriLabelledLayers implements ColdLayers {
+  private final RegistryClient registry;
+  private final LayerFetcher fetcher;
+  private final DiskBudget budget;
+  private final Path storeRoot;
+  private final Platform platform;
+
+  public CriLabelledLayers(
+      RegistryClient registry,
+      LayerFetcher fetcher,
+      DiskBudget budget,
+      Path storeRoot,
+      Platform platform) {
+    this.registry = registry;
+    this.fetcher = fetcher;
+    this.budget = budget;
+    this.storeRoot = storeRoot;
+    this.platform = platform;
+  }
+
+  @Override
+  public Optional<String> fetch(String chainId, String parentChainId, Map<String, String> labels)
+      throws IOException {
+    String image = labels.get(Labels.CRI_IMAGE_REF);
+    String layerDigest = labels.get(Labels.CRI_LAYER_DIGEST);
+    if (image == null || layerDigest == null) {
+      return Optional.empty();
+    }
+    ImageReference ref = ImageReference.parse(image);
+    String manifest = labels.get(Labels.CRI_MANIFEST_DIGEST);
+    if (manifest != null) {
+      ref = ref.withDigest(Digest.parse(manifest));
+    }
+    ResolvedImage resolved = registry.resolve(ref, platform);
+    Optional<Layer> layer =
+        resolved.layers().stream()
+            .filter(l -> l.blob().digest().toString().equals(layerDigest))
+            .filter(l -> ChainId.of(parentChainId, l.diffId().toString()).equals(chainId))
+            .findFirst();
+    if (layer.isEmpty()) {
+      return Optional.empty();
+    }
+    budget.check(
+        storeRoot,
+        DiskBudget.estimateUnpacked(layer.get().blob().mediaType(), layer.get().blob().size()),
+        "layer " + layerDigest + " of " + image);
+    LayerFetcher.await(fetcher.fetch(resolved.reference(), layer.get(), new PullListener() {}));
+    return Optional.of(layer.get().diffId().toString());
+  }
+}
