@@ -19,6 +19,16 @@ import java.util.concurrent.TimeUnit;
  * replaced; the store's writer lock already keeps a second daemon off the same root.
  */
 public final class UnixSocketGrpcServer implements AutoCloseable {
+  static {
+    // grpc-netty sets SO_KEEPALIVE on every accepted channel; a unix socket has no such option and
+    // netty warns once per connection. The warning says nothing about the daemon.
+    System.setProperty(
+        "org.slf4j.simpleLogger.log.io.grpc.netty.shaded.io.netty.bootstrap.ServerBootstrap",
+        System.getProperty(
+            "org.slf4j.simpleLogger.log.io.grpc.netty.shaded.io.netty.bootstrap.ServerBootstrap",
+            "error"));
+  }
+
   private final Path socket;
   private final Server server;
   private final EventLoopGroup boss;

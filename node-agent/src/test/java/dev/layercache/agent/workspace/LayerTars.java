@@ -12,15 +12,15 @@ import org.apache.commons.compress.archivers.tar.TarConstants;
 /**
  * Layer tars with owners, special modes, xattrs, links and whiteouts, written by commons-compress.
  */
-final class LayerTars {
+public final class LayerTars {
   private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
   private final TarArchiveOutputStream tar = new TarArchiveOutputStream(bytes);
 
-  LayerTars() {
+  public LayerTars() {
     tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
   }
 
-  LayerTars entry(
+  public LayerTars entry(
       String name, byte type, int mode, int uid, String content, Consumer<TarArchiveEntry> more) {
     TarArchiveEntry e = new TarArchiveEntry(name, type, true);
     byte[] data = content == null ? new byte[0] : content.getBytes(StandardCharsets.UTF_8);
@@ -42,15 +42,15 @@ final class LayerTars {
     return this;
   }
 
-  LayerTars dir(String name, int mode, int uid) {
+  public LayerTars dir(String name, int mode, int uid) {
     return entry(name + "/", TarConstants.LF_DIR, mode, uid, null, e -> {});
   }
 
-  LayerTars file(String name, String content, int mode, int uid) {
+  public LayerTars file(String name, String content, int mode, int uid) {
     return entry(name, TarConstants.LF_NORMAL, mode, uid, content, e -> {});
   }
 
-  LayerTars fileWithXattr(String name, String content, String xattr, String value) {
+  public LayerTars fileWithXattr(String name, String content, String xattr, String value) {
     return entry(
         name,
         TarConstants.LF_NORMAL,
@@ -60,23 +60,23 @@ final class LayerTars {
         e -> e.addPaxHeader("SCHILY.xattr." + xattr, value));
   }
 
-  LayerTars symlink(String name, String target) {
+  public LayerTars symlink(String name, String target) {
     return entry(name, TarConstants.LF_SYMLINK, 0777, 0, null, e -> e.setLinkName(target));
   }
 
-  LayerTars hardlink(String name, String target) {
+  public LayerTars hardlink(String name, String target) {
     return entry(name, TarConstants.LF_LINK, 0644, 0, null, e -> e.setLinkName(target));
   }
 
-  LayerTars whiteout(String dir, String name) {
+  public LayerTars whiteout(String dir, String name) {
     return file(dir + "/.wh." + name, "", 0644, 0);
   }
 
-  LayerTars opaque(String dir) {
+  public LayerTars opaque(String dir) {
     return file(dir + "/.wh..wh..opq", "", 0644, 0);
   }
 
-  byte[] build() {
+  public byte[] build() {
     try {
       tar.close();
     } catch (IOException e) {
@@ -86,7 +86,7 @@ final class LayerTars {
   }
 
   /** A base layer with everything a real image has: owners, setuid, sticky, links, xattrs. */
-  static byte[] base() {
+  public static byte[] base() {
     return new LayerTars()
         .dir("bin", 0755, 0)
         .file("bin/su", "#!su", 04755, 0)
@@ -115,7 +115,7 @@ final class LayerTars {
   }
 
   /** A change layer: whiteouts, an opaque directory, replaced and new files. */
-  static byte[] change() {
+  public static byte[] change() {
     return new LayerTars()
         .dir("etc", 0755, 0)
         .whiteout("etc", "old.conf")

@@ -18,10 +18,10 @@ import java.util.stream.Stream;
  * size and content hash, symlink target, user.* xattrs. Times are left out (copy-up and unpackers
  * legitimately differ on directory mtimes).
  */
-final class TreeSnapshot {
+public final class TreeSnapshot {
   private TreeSnapshot() {}
 
-  static Map<String, String> of(Path root) throws IOException {
+  public static Map<String, String> of(Path root) throws IOException {
     Map<String, String> tree = new TreeMap<>();
     try (Stream<Path> paths = Files.walk(root)) {
       for (Path path : (Iterable<Path>) paths::iterator) {

@@ -1,0 +1,225 @@
+package dev.layercache.agent.snapshot;
+
+import static org.awaitility.Awaitility.await;
+
+import dev.layercache.agent.kernel.RootRequired;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * Debian's containerd, started by a test with its own root, state, sockets and runc root, the
+ * layercache daemon as the proxy snapshotter {@value #SNAPSHOTTER}, and the CRI plugin set to it
+ * with snapshot annotations on. Talked to with ctr and crictl.
+ */
+final class Containerd implements AutoCloseable {
+  static final String SNAPSHOTTER = "layercache";
+
+  private final Path dir;
+  private final Path config;
+  private Process process;
+
+  private Containerd(Path dir, Path config) {
+    this.dir = dir;
+    this.config = config;
+  }
+
+  /** crictl as scripts/test-binaries.sh links it, or where LAYERCACHE_TOOLS says. */
+  static Path crictl() {
+    String tools = System.getenv("LAYERCACHE_TOOLS");
+    Path base =
+        tools != null
+            ? Path.of(tools)
+            : Path.of(System.getProperty("user.home"), ".cache", "layercache", "tools");
+    return base.resolve("bin").resolve("crictl");
+  }
+
+  static void requireTools() {
+    RootRequired.assumeOverlayfs();
+    for (String tool : List.of("/usr/bin/containerd", "/usr/bin/ctr", "/usr/sbin/runc")) {
+      RootRequired.require(
+          Files.isExecutable(Path.of(tool)),
+          tool + " is missing (apt-get install containerd runc)");
+    }
+    RootRequired.require(
+        Files.isExecutable(crictl()),
+        crictl() + " is missing (scripts/test-binaries.sh builds it; or set LAYERCACHE_TOOLS)");
+  }
+
+  /**
+   * @param registries loopback registries containerd reaches over plain HTTP
+   */
+  static Containerd start(
+      Path dir, Path snapshotterSocket, String sandboxImage, List<String> registries)
+      throws IOException, InterruptedException {
+    StringBuilder toml = new StringBuilder();
+    toml.append("version = 2\n")
+        .append("root = \"")
+        .append(dir.resolve("root"))
+        .append("\"\n")
+        .append("state = \"")
+        .append(dir.resolve("state"))
+        .append("\"\n")
+        .append("[grpc]\n  address = \"")
+        .append(dir.resolve("containerd.sock"))
+        .append("\"\n")
+        .append("[ttrpc]\n  address = \"")
+        .append(dir.resolve("containerd.sock.ttrpc"))
+        .append("\"\n")
+        .append("[proxy_plugins]\n  [proxy_plugins.")
+        .append(SNAPSHOTTER)
+        .append("]\n")
+        .append("    type = \"snapshot\"\n    address = \"")
+        .append(snapshotterSocket)
+        .append("\"\n")
+        .append("[plugins.\"io.containerd.grpc.v1.cri\"]\n")
+        // a sandbox in this test's environment may not lower its oom_score_adj
+        .append("  restrict_oom_score_adj = true\n")
+        .append("  sandbox_image = \"")
+        .append(sandboxImage)
+        .append("\"\n")
+        .append("  [plugins.\"io.containerd.grpc.v1.cri\".containerd]\n")
+        .append("    snapshotter = \"")
+        .append(SNAPSHOTTER)
+        .append("\"\n")
+        .append("    disable_snapshot_annotations = false\n")
+        .append("  [plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.runc]\n")
+        .append("    runtime_type = \"io.containerd.runc.v2\"\n")
+        .append("    [plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.runc.options]\n")
+        .append("      Root = \"")
+        .append(dir.resolve("runc"))
+        .append("\"\n");
+    for (String registry : registries) {
+      toml.append("  [plugins.\"io.containerd.grpc.v1.cri\".registry.mirrors.\"")
+          .append(registry)
+          .append("\"]\n    endpoint = [\"http://")
+          .append(registry)
+          .append("\"]\n");
+    }
+    Files.createDirectories(dir);
+    Path config = dir.resolve("config.toml");
+    Files.writeString(config, toml);
+    Files.writeString(
+        dir.resolve("crictl.yaml"),
+        "runtime-endpoint: unix://"
+            + dir.resolve("containerd.sock")
+            + "\nimage-endpoint: unix://"
+            + dir.resolve("containerd.sock")
+            + "\ntimeout: 120\n");
+    Containerd containerd = new Containerd(dir, config);
+    containerd.start();
+    return containerd;
+  }
+
+  void start() throws IOException {
+    process =
+        new ProcessBuilder("/usr/bin/containerd", "--config", config.toString())
+            .redirectErrorStream(true)
+            .redirectOutput(
+                ProcessBuilder.Redirect.appendTo(dir.resolve("containerd.log").toFile()))
+            .start();
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> !process.isAlive() || ctr(List.of("version"), true).exit() == 0);
+    if (!process.isAlive()) {
+      throw new IOException("containerd exited at start; see " + dir.resolve("containerd.log"));
+    }
+  }
+
+  /** SIGTERM, as a service manager stops it; containers' shims keep running. */
+  void stop() throws InterruptedException {
+    if (process != null && process.isAlive()) {
+      process.destroy();
+      if (!process.waitFor(20, TimeUnit.SECONDS)) {
+        process.destroyForcibly().waitFor();
+      }
+    }
+  }
+
+  Path root() {
+    return dir.resolve("root");
+  }
+
+  record Result(int exit, String out) {}
+
+  Result ctr(List<String> args, boolean mayFail) throws IOException, InterruptedException {
+    List<String> command =
+        new ArrayList<>(List.of("/usr/bin/ctr", "-a", dir.resolve("containerd.sock").toString()));
+    command.addAll(args);
+    return run(command, mayFail);
+  }
+
+  String ctr(String... args) throws IOException, InterruptedException {
+    return ctr(List.of(args), false).out();
+  }
+
+  String crictl(String... args) throws IOException, InterruptedException {
+    List<String> command =
+        new ArrayList<>(
+            List.of(crictl().toString(), "--config", dir.resolve("crictl.yaml").toString()));
+    command.addAll(List.of(args));
+    return run(command, false).out().trim();
+  }
+
+  private static Result run(List<String> command, boolean mayFail)
+      throws IOException, InterruptedException {
+    // stdout is the answer (an ID, JSON); crictl writes warnings to stderr.
+    Path errors = Files.createTempFile("layercache-cmd-", ".err");
+    try {
+      Process p = new ProcessBuilder(command).redirectError(errors.toFile()).start();
+      byte[] out = p.getInputStream().readAllBytes();
+      if (!p.waitFor(180, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        throw new IOException("timed out: " + String.join(" ", command));
+      }
+      String text = new String(out, StandardCharsets.UTF_8);
+      if (p.exitValue() != 0 && !mayFail) {
+        throw new IOException(
+            String.join(" ", command)
+                + " failed ("
+                + p.exitValue()
+                + "): "
+                + text
+                + Files.readString(errors));
+      }
+      return new Result(p.exitValue(), text);
+    } finally {
+      Files.deleteIfExists(errors);
+    }
+  }
+
+  /** The blobs in containerd's content store. */
+  List<String> contentBlobs() throws IOException {
+    Path blobs = root().resolve("io.containerd.content.v1.content/blobs/sha256");
+    if (!Files.isDirectory(blobs)) {
+      return List.of();
+    }
+    try (Stream<Path> files = Files.list(blobs)) {
+      return files.map(f -> "sha256:" + f.getFileName()).toList();
+    }
+  }
+
+  @Override
+  public void close() throws Exception {
+    // Pods first (their shm mounts go with them), then whatever tasks are left, so no shim or
+    // mount outlives the test.
+    run(
+        List.of(
+            crictl().toString(), "--config", dir.resolve("crictl.yaml").toString(), "rmp", "-fa"),
+        true);
+    for (String ns : List.of("k8s.io", "default")) {
+      Result tasks = ctr(List.of("-n", ns, "tasks", "ls", "-q"), true);
+      for (String id : tasks.out().lines().map(String::trim).filter(s -> !s.isEmpty()).toList()) {
+        ctr(List.of("-n", ns, "tasks", "kill", "-s", "SIGKILL", id), true);
+        ctr(List.of("-n", ns, "tasks", "delete", "-f", id), true);
+      }
+    }
+    stop();
+  }
+}

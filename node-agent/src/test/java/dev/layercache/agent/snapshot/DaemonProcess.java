@@ -1,0 +1,73 @@
+package dev.layercache.agent.snapshot;
+
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** {@code layercache daemon} as its own process, from the jars the build packaged. */
+final class DaemonProcess implements AutoCloseable {
+  private final List<String> command;
+  private final Path socket;
+  private final Path log;
+  private Process process;
+
+  DaemonProcess(Path root, Path socket, Path log, String... extraArgs) {
+    Path repo = Path.of(System.getenv().getOrDefault("LAYERCACHE_REPO_ROOT", ".."));
+    Path target = repo.resolve("node-agent/target");
+    String java = ProcessHandle.current().info().command().orElse("java");
+    command =
+        new ArrayList<>(
+            List.of(
+                java,
+                "-cp",
+                target.resolve("layercache.jar") + ":" + target.resolve("lib") + "/*",
+                "dev.layercache.agent.Main",
+                "--root",
+                root.toString()));
+    command.addAll(List.of(extraArgs));
+    command.addAll(List.of("daemon", "--snapshotter-address", socket.toString()));
+    this.socket = socket;
+    this.log = log;
+  }
+
+  DaemonProcess start() throws IOException {
+    Files.deleteIfExists(socket); // a killed daemon's socket: wait for the new one
+    process =
+        new ProcessBuilder(command)
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+            .start();
+    await().atMost(Duration.ofSeconds(60)).until(() -> !process.isAlive() || Files.exists(socket));
+    if (!process.isAlive()) {
+      throw new IOException("layercache daemon exited at start: " + Files.readString(log));
+    }
+    return this;
+  }
+
+  /** SIGTERM; the exit code. */
+  int stop() throws InterruptedException {
+    process.destroy();
+    if (!process.waitFor(30, TimeUnit.SECONDS)) {
+      process.destroyForcibly().waitFor();
+      throw new AssertionError("layercache daemon did not stop within 30 s of SIGTERM");
+    }
+    return process.exitValue();
+  }
+
+  void kill9() throws InterruptedException {
+    process.destroyForcibly().waitFor();
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    if (process != null && process.isAlive()) {
+      process.destroyForcibly().waitFor();
+    }
+  }
+}
