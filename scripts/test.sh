@@ -9,6 +9,9 @@ command -v docker-registry >/dev/null || need_pkgs+=(docker-registry)
 command -v htpasswd >/dev/null || need_pkgs+=(apache2-utils)
 command -v openssl >/dev/null || need_pkgs+=(openssl)
 command -v umoci >/dev/null && command -v skopeo >/dev/null || need_pkgs+=(umoci skopeo)
+# containerd's snapshotter tests: Debian's containerd and runc; gcc builds their static test program.
+[ -x /usr/bin/containerd ] && [ -x /usr/sbin/runc ] || need_pkgs+=(containerd runc)
+[ -x /usr/bin/gcc ] && [ -f /usr/lib/x86_64-linux-gnu/libc.a ] || need_pkgs+=(gcc libc6-dev)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "installing test dependencies: ${need_pkgs[*]}"

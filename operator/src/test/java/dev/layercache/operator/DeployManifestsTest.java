@@ -93,6 +93,9 @@ public class DeployManifestsTest {
     assertThat(container.at("/volumeMounts/0/mountPropagation").asText())
         .isEqualTo("Bidirectional");
     assertThat(pod.at("/volumes/0/hostPath/path").asText()).isEqualTo("/var/lib/layercache");
+    // containerd performs the snapshotter's mounts on the host: the same paths on both sides.
+    assertThat(container.at("/volumeMounts/1/mountPath").asText()).isEqualTo("/run/layercache");
+    assertThat(pod.at("/volumes/1/hostPath/path").asText()).isEqualTo("/run/layercache");
     assertThat(container.at("/env/0/name").asText()).isEqualTo("NODE_NAME");
     assertThat(container.at("/env/0/valueFrom/fieldRef/fieldPath").asText())
         .isEqualTo("spec.nodeName");

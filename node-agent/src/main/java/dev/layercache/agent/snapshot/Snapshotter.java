@@ -1,10 +1,10 @@
 package dev.layercache.agent.snapshot;
 
+import dev.layercache.agent.kernel.DirFd;
 import dev.layercache.agent.kernel.OverlayMounter;
 import dev.layercache.agent.store.LayerRecord;
 import dev.layercache.agent.store.LayerStore;
 import dev.layercache.agent.store.Pin;
-import dev.layercache.agent.unpack.LayerUnpacker;
 import dev.layercache.agent.workspace.UpperUsage;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -140,7 +140,7 @@ public final class Snapshotter {
     if (s.inStore()) {
       pinStoreLayers();
     } else {
-      LayerUnpacker.deleteTree(root.resolve(s.id()));
+      DirFd.deleteTree(root.resolve(s.id()));
     }
   }
 
@@ -210,8 +210,8 @@ public final class Snapshotter {
     try (Stream<Path> dirs = Files.list(root)) {
       for (Path dir : dirs.toList()) {
         String name = dir.getFileName().toString();
-        if (!name.equals("records") && !name.equals("tmp") && !owned.contains(name)) {
-          LayerUnpacker.deleteTree(dir);
+        if (!name.equals("records") && !owned.contains(name)) {
+          DirFd.deleteTree(dir);
         }
       }
     }

@@ -6,12 +6,12 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.layercache.agent.cli.LayercacheCommand;
+import dev.layercache.agent.kernel.DirFd;
 import dev.layercache.agent.kernel.KernelFeatures;
 import dev.layercache.agent.kernel.MountInfo;
 import dev.layercache.agent.kernel.OverlayMount;
 import dev.layercache.agent.kernel.OverlayMounter;
 import dev.layercache.agent.store.LayerStore;
-import dev.layercache.agent.unpack.LayerUnpacker;
 import dev.layercache.agent.workspace.LayerTars;
 import dev.layercache.agent.workspace.TreeSnapshot;
 import dev.layercache.oci.Compression;
@@ -147,7 +147,7 @@ class ContainerdSnapshotterIT {
       }
     }
     if (dir != null && !MountInfo.read().stream().anyMatch(m -> m.target().startsWith(dir))) {
-      LayerUnpacker.deleteTree(dir);
+      DirFd.deleteTree(dir);
     }
   }
 
