@@ -62,7 +62,8 @@ public final class NodeDaemon implements AutoCloseable {
                 return t;
               });
       lifecycle.add("layer fetches", fetches::shutdownNow);
-      LayerFetcher fetcher = new LayerFetcher(config.registry(), store, fetches, clock);
+      LayerFetcher fetcher =
+          new LayerFetcher(config.registry(), store, config.budget(), fetches, clock);
       Snapshotter snapshotter =
           new Snapshotter(
               store,

@@ -64,7 +64,7 @@ public final class CriLabelledLayers implements ColdLayers {
     }
     budget.check(
         storeRoot,
-        DiskBudget.estimateUnpacked(layer.get().blob().mediaType(), layer.get().blob().size()),
+        layer.get().blob().size(), // the least it takes; the fetch guards the unpack itself
         "layer " + layerDigest + " of " + image);
     LayerFetcher.await(fetcher.fetch(resolved.reference(), layer.get(), new PullListener() {}));
     return Optional.of(layer.get().diffId().toString());
