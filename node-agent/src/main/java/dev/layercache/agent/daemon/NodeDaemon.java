@@ -4,6 +4,8 @@ import dev.layercache.agent.kernel.KernelFeatures;
 import dev.layercache.agent.snapshot.CriLabelledLayers;
 import dev.layercache.agent.snapshot.SnapshotsService;
 import dev.layercache.agent.snapshot.Snapshotter;
+import dev.layercache.agent.snapshot.wire.ListSnapshotsRequest;
+import dev.layercache.agent.snapshot.wire.SnapshotsGrpc;
 import dev.layercache.agent.store.DiskBudget;
 import dev.layercache.agent.store.LayerFetcher;
 import dev.layercache.agent.store.LayerStore;
@@ -15,6 +17,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The node's one long-running engine: it holds the store's writer lock and serves what the node
@@ -72,10 +75,17 @@ public final class NodeDaemon implements AutoCloseable {
               KernelFeatures.get().index(),
               clock);
       if (config.snapshotterSocket() != null) {
-        lifecycle.add(
-            "snapshotter on " + config.snapshotterSocket(),
-            UnixSocketGrpcServer.start(
-                config.snapshotterSocket(), new SnapshotsService(snapshotter)));
+        UnixSocketGrpcServer server =
+            lifecycle.add(
+                "snapshotter on " + config.snapshotterSocket(),
+                UnixSocketGrpcServer.start(
+                    config.snapshotterSocket(), new SnapshotsService(snapshotter)));
+        server.warmUp(
+            channel ->
+                SnapshotsGrpc.newBlockingStub(channel)
+                    .withDeadlineAfter(30, TimeUnit.SECONDS)
+                    .list(ListSnapshotsRequest.getDefaultInstance())
+                    .forEachRemaining(batch -> {}));
       }
       return new NodeDaemon(lifecycle, store, snapshotter);
     } catch (IOException | RuntimeException e) {

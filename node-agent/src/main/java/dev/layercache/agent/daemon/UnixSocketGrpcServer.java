@@ -1,9 +1,12 @@
 package dev.layercache.agent.daemon;
 
 import io.grpc.BindableService;
+import io.grpc.ManagedChannel;
 import io.grpc.Server;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollDomainSocketChannel;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerDomainSocketChannel;
 import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
@@ -73,6 +76,26 @@ public final class UnixSocketGrpcServer implements AutoCloseable {
 
   public Path socket() {
     return socket;
+  }
+
+  /**
+   * Makes one call to this server the way a client would, and waits for its answer. containerd 1.6
+   * gives its first HTTP/2 handshake with a proxy plugin about a second; a cold JVM loading netty's
+   * HTTP/2 classes on a busy node can take longer, so the daemon makes the first one itself before
+   * it says it is ready.
+   */
+  public void warmUp(java.util.function.Consumer<ManagedChannel> call) {
+    ManagedChannel channel =
+        NettyChannelBuilder.forAddress(new DomainSocketAddress(socket.toString()))
+            .channelType(EpollDomainSocketChannel.class)
+            .eventLoopGroup(workers)
+            .usePlaintext()
+            .build();
+    try {
+      call.accept(channel);
+    } finally {
+      channel.shutdownNow();
+    }
   }
 
   /** Stops taking calls, gives running calls two seconds, then cuts them. */

@@ -324,6 +324,12 @@ class ContainerdSnapshotterIT {
   void snapshotsSurviveARestartOfContainerdAndAKilledDaemon() throws Exception {
     containerd.stop();
     containerd.start();
+    // CRI loads its images at start and asks the snapshotter whether each is unpacked; one it
+    // cannot ask (daemon down) it forgets until the next pull (docs/containerd.md). So the daemon
+    // is killed once containerd knows its images again.
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(() -> containerd.crictl("images").contains("layercache-test/app"));
     daemon.kill9();
     daemon.start();
 

@@ -13,7 +13,6 @@ import java.util.concurrent.TimeUnit;
 /** {@code layercache daemon} as its own process, from the jars the build packaged. */
 final class DaemonProcess implements AutoCloseable {
   private final List<String> command;
-  private final Path socket;
   private final Path log;
   private Process process;
 
@@ -32,22 +31,32 @@ final class DaemonProcess implements AutoCloseable {
                 root.toString()));
     command.addAll(List.of(extraArgs));
     command.addAll(List.of("daemon", "--snapshotter-address", socket.toString()));
-    this.socket = socket;
     this.log = log;
   }
 
   DaemonProcess start() throws IOException {
-    Files.deleteIfExists(socket); // a killed daemon's socket: wait for the new one
+    long readyBefore = readyLines();
     process =
         new ProcessBuilder(command)
             .redirectErrorStream(true)
             .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
             .start();
-    await().atMost(Duration.ofSeconds(60)).until(() -> !process.isAlive() || Files.exists(socket));
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(() -> !process.isAlive() || readyLines() > readyBefore);
     if (!process.isAlive()) {
       throw new IOException("layercache daemon exited at start: " + Files.readString(log));
     }
     return this;
+  }
+
+  /** The daemon says it is ready once its servers answer (the socket alone is not enough). */
+  private long readyLines() throws IOException {
+    return Files.exists(log)
+        ? Files.readAllLines(log).stream()
+            .filter(l -> l.startsWith("layercache: daemon on"))
+            .count()
+        : 0;
   }
 
   /** SIGTERM; the exit code. */
