@@ -1,8 +1,8 @@
 package dev.layercache.agent.cli;
 
 import dev.layercache.agent.daemon.NodeDaemon;
-import dev.layercache.agent.daemon.StopSignal;
 import dev.layercache.agent.store.DiskBudget;
+import dev.layercache.kube.Shutdown;
 import dev.layercache.oci.Platform;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -21,6 +21,9 @@ import picocli.CommandLine.Spec;
         "Run the node daemon: the store's one writer, serving containerd's snapshotter API."
             + " Stops on SIGTERM or SIGINT (exit 0).")
 final class DaemonCommand implements Callable<Integer> {
+  /** How long closing may take after SIGTERM: the gRPC server waits at most 3 s for calls. */
+  private static final Duration SHUTDOWN_BOUND = Duration.ofSeconds(30);
+
   @ParentCommand LayercacheCommand cli;
   @Spec CommandSpec spec;
 
@@ -39,7 +42,8 @@ final class DaemonCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    StopSignal stop = new StopSignal();
+    // Before anything starts: a SIGTERM from here on closes all of it below, in reverse order.
+    Shutdown shutdown = Shutdown.onSignals(SHUTDOWN_BOUND);
     PrintWriter err = spec.commandLine().getErr();
     try (NodeDaemon daemon =
         NodeDaemon.start(
@@ -49,15 +53,14 @@ final class DaemonCommand implements Callable<Integer> {
                 cli.registry.client(),
                 new DiskBudget(highWatermark),
                 Platform.host(),
-                4,
-                Duration.ofSeconds(10)))) {
+                4))) {
       err.println(
           "layercache: daemon on "
               + daemon.store().layout().root()
               + ", snapshotter on "
               + snapshotterAddress);
       err.flush();
-      stop.await();
+      shutdown.await();
     }
     return 0;
   }

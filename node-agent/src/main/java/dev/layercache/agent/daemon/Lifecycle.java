@@ -1,15 +1,14 @@
 package dev.layercache.agent.daemon;
 
-import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What a process started, stopped in reverse order of start within one bound: servers before the
- * pools they call, the store last. A part that does not stop in time is named and left behind (the
- * process exits anyway).
+ * What a process started, stopped in reverse order of start: servers before the pools they call,
+ * the store last. Parts can be added while it runs (the agent adds its loop to the daemon's). The
+ * bound on stopping is the caller's ({@code kube.Shutdown} in the commands).
  */
 public final class Lifecycle implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Lifecycle.class);
@@ -17,11 +16,6 @@ public final class Lifecycle implements AutoCloseable {
   private record Part(String name, AutoCloseable stop) {}
 
   private final Deque<Part> started = new ArrayDeque<>();
-  private final Duration bound;
-
-  public Lifecycle(Duration bound) {
-    this.bound = bound;
-  }
 
   /** Records that {@code part} runs now; it is closed when the lifecycle closes. */
   public synchronized <T extends AutoCloseable> T add(String name, T part) {
@@ -29,39 +23,15 @@ public final class Lifecycle implements AutoCloseable {
     return part;
   }
 
+  /** Stops every part, last started first; a part that fails to stop is logged and passed. */
   @Override
-  public void close() {
-    Thread stopper = new Thread(this::stopAll, "stop");
-    stopper.setDaemon(true);
-    stopper.start();
-    try {
-      stopper.join(bound.toMillis());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    if (stopper.isAlive()) {
-      synchronized (this) {
-        LOG.warn("not stopped within {}: {}", bound, started.stream().map(Part::name).toList());
-      }
-    }
-  }
-
-  private void stopAll() {
-    while (true) {
-      Part part;
-      synchronized (this) {
-        if (started.isEmpty()) {
-          return;
-        }
-        part = started.peek();
-      }
+  public synchronized void close() {
+    while (!started.isEmpty()) {
+      Part part = started.pop();
       try {
         part.stop().close();
       } catch (Exception e) {
         LOG.warn("stopping {} failed", part.name(), e);
-      }
-      synchronized (this) {
-        started.pop();
       }
     }
   }

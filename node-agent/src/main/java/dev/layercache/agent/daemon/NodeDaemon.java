@@ -14,7 +14,6 @@ import dev.layercache.oci.RegistryClient;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -29,7 +28,6 @@ public final class NodeDaemon implements AutoCloseable {
    * @param root the store root
    * @param snapshotterSocket where containerd reaches the snapshotter; null: not served
    * @param registry how cold layers named by the CRI plugin are fetched
-   * @param stopBound how long stopping every part may take
    */
   public record Config(
       Path root,
@@ -37,8 +35,7 @@ public final class NodeDaemon implements AutoCloseable {
       RegistryClient registry,
       DiskBudget budget,
       Platform platform,
-      int fetchThreads,
-      Duration stopBound) {}
+      int fetchThreads) {}
 
   private final Lifecycle lifecycle;
   private final LayerStore store;
@@ -53,7 +50,7 @@ public final class NodeDaemon implements AutoCloseable {
   /** Opens the store for writing and starts the servers; fails whole if any part fails. */
   public static NodeDaemon start(Config config) throws IOException {
     Clock clock = Clock.systemUTC();
-    Lifecycle lifecycle = new Lifecycle(config.stopBound());
+    Lifecycle lifecycle = new Lifecycle();
     try {
       LayerStore store = lifecycle.add("layer store", LayerStore.open(config.root()));
       ExecutorService fetches =
