@@ -5,73 +5,40 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.layercache.api.v1alpha1.Reasons;
 import dev.layercache.api.v1alpha1.SecretRef;
+import dev.layercache.kube.testing.RbacMockServer;
 import dev.layercache.oci.RegistryCredentials;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
-import io.fabric8.kubernetes.api.model.StatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
-import io.fabric8.mockwebserver.ServerRequest;
-import io.fabric8.mockwebserver.ServerResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.Queue;
 import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Against fabric8's mock API server: stored secrets are served as a server serves them (data only,
- * base64), and one path answers 403 as RBAC would.
+ * Against fabric8's mock API server ({@link RbacMockServer}): stored secrets are served as a server
+ * serves them (data only, base64), and one answers 403 as RBAC would.
  */
 class PullSecretsTest {
   static final String AGENT = "layercache-system/layercache-agent";
 
-  KubernetesMockServer server;
+  RbacMockServer server;
   KubernetesClient client;
 
   @BeforeEach
   void start() {
-    Map<ServerRequest, Queue<ServerResponse>> responses = new HashMap<>();
-    server =
-        new KubernetesMockServer(
-            new Context(),
-            new MockWebServer(),
-            responses,
-            new KubernetesMixedDispatcher(responses),
-            false);
-    server.init();
-    client = server.createClient();
-    server
-        .expect()
-        .get()
-        .withPath("/api/v1/namespaces/team-a/secrets/private")
-        .andReturn(
-            403,
-            new StatusBuilder()
-                .withStatus("Failure")
-                .withReason("Forbidden")
-                .withCode(403)
-                .withMessage(
-                    "secrets \"private\" is forbidden: User"
-                        + " \"system:serviceaccount:layercache-system:layercache-agent\" cannot get"
-                        + " resource \"secrets\" in the namespace \"team-a\"")
-                .build())
-        .always();
+    server = new RbacMockServer();
+    client = server.client();
+    server.forbid("team-a", "private", AGENT);
     secret("team-a", "regcred", "ghcr.io", "alice:a1");
     secret("team-a", "other", "ghcr.io", "bob:b2");
   }
 
   @AfterEach
   void stop() {
-    client.close();
-    server.destroy();
+    server.close();
   }
 
   @Test

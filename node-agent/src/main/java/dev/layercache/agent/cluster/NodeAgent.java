@@ -304,15 +304,7 @@ public final class NodeAgent implements AutoCloseable {
               image.getImage(),
               image.getDigest(),
               image.getPlatform(),
-              image.getLayers().stream()
-                  .map(
-                      l ->
-                          new ImageRecord.Layer(
-                              l.getDiffID(),
-                              l.getDigest(),
-                              l.getMediaType(),
-                              l.getSize() == null ? 0 : l.getSize()))
-                  .toList(),
+              image.getLayers().stream().map(StoreRecords::layer).toList(),
               clock.instant()));
     }
   }

@@ -19,6 +19,7 @@ import dev.layercache.api.v1alpha1.SecretRef;
 import dev.layercache.api.v1alpha1.WorkspaceRef;
 import dev.layercache.api.v1alpha1.WorkspaceState;
 import dev.layercache.api.v1alpha1.WorkspaceStatus;
+import dev.layercache.kube.Layers;
 import dev.layercache.kube.SecretProblem;
 import dev.layercache.oci.ImageReference;
 import dev.layercache.oci.Platform;
@@ -231,11 +232,9 @@ final class WorkspaceConvergence {
             .map(
                 diffId -> {
                   LayerRef layer = layers.get(diffId);
-                  return new ImageRecord.Layer(
-                      diffId,
-                      layer == null ? diffId : layer.getDigest(),
-                      layer == null ? "" : layer.getMediaType(),
-                      layer == null ? 0 : NodeAgent.size(layer));
+                  return layer == null
+                      ? new ImageRecord.Layer(diffId, diffId, "", 0)
+                      : StoreRecords.layer(Layers.toApi(layer));
                 })
             .toList();
     // The operator pins the image to the manifest mounted; a commit builds on that manifest.

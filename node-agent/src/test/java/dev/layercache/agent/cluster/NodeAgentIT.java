@@ -29,6 +29,7 @@ import dev.layercache.api.v1alpha1.WorkspaceState;
 import dev.layercache.api.v1alpha1.WorkspaceStatus;
 import dev.layercache.kube.HealthServer;
 import dev.layercache.kube.PullSecrets;
+import dev.layercache.kube.testing.RbacMockServer;
 import dev.layercache.oci.Compression;
 import dev.layercache.oci.CredentialStore;
 import dev.layercache.oci.HttpRegistryClient;
@@ -42,12 +43,6 @@ import dev.layercache.oci.testing.TestImages;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
-import io.fabric8.mockwebserver.ServerRequest;
-import io.fabric8.mockwebserver.ServerResponse;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.URI;
@@ -60,11 +55,8 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Base64;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.Queue;
 import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -482,27 +474,14 @@ class NodeAgentIT {
   }
 
   /**
-   * RBAC's answer for one secret is played by a second mock API server, which answers 403 for it
-   * and serves the others; the agent reads its NodeCache from the first.
+   * RBAC's answer for one secret is played by a second mock API server ({@link RbacMockServer}),
+   * which answers 403 for it and serves the others; the agent reads its NodeCache from the first.
    */
   @Test
   void aForbiddenPullSecretFailsOnlyTheLayersThatNameItAndTheNodeKeepsReporting() throws Exception {
-    Map<ServerRequest, Queue<ServerResponse>> responses = new HashMap<>();
-    KubernetesMockServer secretsServer =
-        new KubernetesMockServer(
-            new Context(),
-            new MockWebServer(),
-            responses,
-            new KubernetesMixedDispatcher(responses),
-            false);
-    secretsServer.init();
-    secretsServer
-        .expect()
-        .get()
-        .withPath("/api/v1/namespaces/team-a/secrets/private")
-        .andReturn(403, "{\"kind\":\"Status\",\"code\":403,\"reason\":\"Forbidden\"}")
-        .always();
-    try (KubernetesClient secrets = secretsServer.createClient()) {
+    try (RbacMockServer secretsServer = new RbacMockServer()) {
+      secretsServer.forbid("team-a", "private", "layercache-system/layercache-agent");
+      KubernetesClient secrets = secretsServer.client();
       secrets
           .resource(
               new SecretBuilder(
@@ -550,8 +529,6 @@ class NodeAgentIT {
                             + " --serviceaccount=layercache-system:layercache-agent");
               });
       assertThat(agent.healthy()).isTrue();
-    } finally {
-      secretsServer.destroy();
     }
   }
 

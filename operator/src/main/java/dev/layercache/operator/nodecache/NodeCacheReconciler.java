@@ -4,6 +4,7 @@ import dev.layercache.api.v1alpha1.LayerCache;
 import dev.layercache.api.v1alpha1.NodeCache;
 import dev.layercache.api.v1alpha1.NodeCacheSpec;
 import dev.layercache.api.v1alpha1.OverlayWorkspace;
+import dev.layercache.api.v1alpha1.Reasons;
 import dev.layercache.operator.support.EventRecorder;
 import dev.layercache.operator.support.Nodes;
 import dev.layercache.operator.support.OperatorMetrics;
@@ -22,9 +23,8 @@ import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.filter.OnUpdateFilter;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
-import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -71,7 +71,7 @@ public final class NodeCacheReconciler implements Reconciler<Node> {
             context,
             nc -> {
               // Its own node, and the nodes whose rollout wave its progress may open.
-              Set<ResourceID> ids = wave(nc.getMetadata().getName());
+              Set<ResourceID> ids = new HashSet<>(wave(nc.getMetadata().getName()));
               ids.add(new ResourceID(nc.getMetadata().getName()));
               return ids;
             });
@@ -93,25 +93,18 @@ public final class NodeCacheReconciler implements Reconciler<Node> {
   @Override
   public synchronized UpdateControl<Node> reconcile(Node node, Context<Node> context) {
     String name = node.getMetadata().getName();
-    Map<String, NodeCache> byNode = new HashMap<>();
-    List<Node> all = nodes.list().toList();
-    // get() sees this controller's own writes before the informer does.
-    all.forEach(
-        n ->
-            nodeCaches
-                .get(ResourceID.fromResource(n))
-                .ifPresent(nc -> byNode.put(n.getMetadata().getName(), nc)));
     NodeCacheSpec spec =
         NodeCacheSpecBuilder.build(
             new NodeCacheSpecBuilder.Inputs(
                 name,
-                all,
-                byNode,
+                nodes.list().toList(),
+                // get() sees this controller's own writes before the informer does.
+                n -> nodeCaches.get(new ResourceID(n)),
                 layerCaches.list().map(CachedImages::recorded).toList(),
                 workspaces
                     .list(w -> w.getStatus() != null && name.equals(w.getStatus().getNodeName()))
                     .toList()));
-    NodeCache current = byNode.get(name);
+    NodeCache current = nodeCaches.get(new ResourceID(name)).orElse(null);
     if (current == null) {
       NodeCache created = writer.create(node, spec);
       nodeCaches.handleRecentResourceCreate(ResourceID.fromResource(created), created);
@@ -130,7 +123,7 @@ public final class NodeCacheReconciler implements Reconciler<Node> {
     events.emit(
         node,
         EventRecorder.Notice.warning(
-            dev.layercache.api.v1alpha1.Reasons.RECONCILE_ERROR,
+            Reasons.RECONCILE_ERROR,
             "NodeCache spec not written: " + ReconcileProblem.describe(e)));
     return ErrorStatusUpdateControl.noStatusUpdate();
   }
@@ -143,7 +136,7 @@ public final class NodeCacheReconciler implements Reconciler<Node> {
   private Set<ResourceID> wave(String node) {
     Node changed = nodes.get(new ResourceID(node)).orElse(null);
     if (changed == null) {
-      return new java.util.HashSet<>();
+      return Set.of();
     }
     List<CachedImages> waves =
         layerCaches

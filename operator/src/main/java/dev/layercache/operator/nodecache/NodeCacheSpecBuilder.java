@@ -14,7 +14,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.TreeMap;
+import java.util.function.Function;
 
 /**
  * Computes one node's NodeCache spec from the LayerCaches, the workspaces placed on the node and
@@ -35,14 +37,15 @@ public final class NodeCacheSpecBuilder {
    *
    * @param node the node whose spec is built
    * @param nodes every Node, for the rollout wave
-   * @param nodeCaches every NodeCache by node name (the node's own: its current spec and status)
+   * @param nodeCaches the NodeCache of a node by its name (the node's own: its current spec and
+   *     status); looked up, so a node's spec costs no pass over every NodeCache
    * @param layerCaches every LayerCache with the images its status records
    * @param workspaces the workspaces whose status places them on {@code node}
    */
   public record Inputs(
       String node,
       List<Node> nodes,
-      Map<String, NodeCache> nodeCaches,
+      Function<String, Optional<NodeCache>> nodeCaches,
       List<CachedImages> layerCaches,
       List<OverlayWorkspace> workspaces) {}
 
@@ -115,8 +118,7 @@ public final class NodeCacheSpecBuilder {
   }
 
   private static NodeCacheView view(Inputs in, String node) {
-    NodeCache nodeCache = in.nodeCaches().get(node);
-    return NodeCacheView.of(nodeCache != null ? nodeCache : new NodeCache());
+    return NodeCacheView.of(in.nodeCaches().apply(node).orElseGet(NodeCache::new));
   }
 
   /** One node's spec under construction. */

@@ -17,9 +17,9 @@ import dev.layercache.api.v1alpha1.WorkspaceRef;
 import dev.layercache.kube.Layers;
 import dev.layercache.operator.Fixtures;
 import io.fabric8.kubernetes.api.model.Node;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 
@@ -187,7 +187,7 @@ public class NodeCacheSpecBuilderTest {
               new NodeCacheSpecBuilder.Inputs(
                   name,
                   nodes,
-                  new HashMap<>(current),
+                  n -> Optional.ofNullable(current.get(n)),
                   caches,
                   workspaces.stream()
                       .filter(w -> name.equals(w.getStatus().getNodeName()))
