@@ -59,12 +59,16 @@ stop() { # component [signal]
   kill -KILL "$pid"
 }
 
-down() {
+kill_all() {
   local name
-  # Its data goes with it, so nothing needs a graceful shutdown (kube-apiserver's takes 15 s).
+  # The data goes with them, so nothing needs a graceful shutdown (kube-apiserver's takes 15 s).
   for name in watchdog kube-controller-manager kube-apiserver etcd; do
     stop "$name" KILL
   done
+}
+
+down() {
+  kill_all
   # Only a directory that `up` made: --dir may have been mistyped.
   if [ -f "$dir/.layercache-cluster" ]; then
     rm -rf "$dir"
@@ -139,6 +143,7 @@ start() {
   printf '%s\n' "$@" >"$dir/$name.args"
   setsid "$bin/$name" "$@" >>"$dir/logs/$name.log" 2>&1 </dev/null &
   echo $! >"$dir/$name.pid"
+  disown # no job notice from this shell when it is stopped
 }
 
 wait_ready() {
@@ -184,17 +189,8 @@ wait_for() { # what, seconds, command...
   return 1
 }
 
-up() {
-  if running kube-apiserver; then
-    echo "already up in $dir" >&2
-    echo "export KUBECONFIG=$kubeconfig"
-    return
-  fi
-  [ ! -e "$dir" ] || down # leftovers of a cluster that died
-  "$here/test-binaries.sh" etcd kube-apiserver kube-controller-manager kubectl >&2
-  mkdir -p "$dir/logs"
-  touch "$dir/.layercache-cluster"
-  certificates
+# etcd and kube-apiserver on free ports, until kube-apiserver is ready.
+start_etcd_and_apiserver() {
   local etcd_port peer_port api_port pki=$dir/pki
   free_port etcd_port
   free_port peer_port
@@ -216,6 +212,31 @@ up() {
     --service-account-key-file "$pki/sa.pub" --service-account-signing-key-file "$pki/sa.key" \
     --service-cluster-ip-range 10.96.0.0/24 --allow-privileged=true
   wait_ready kube-apiserver
+}
+
+up() {
+  if running kube-apiserver; then
+    echo "already up in $dir" >&2
+    echo "export KUBECONFIG=$kubeconfig"
+    return
+  fi
+  [ ! -e "$dir" ] || down # leftovers of a cluster that died
+  "$here/test-binaries.sh" etcd kube-apiserver kube-controller-manager kubectl >&2
+  mkdir -p "$dir/logs"
+  touch "$dir/.layercache-cluster"
+  certificates
+  # On any failure below: stop what started, keep the logs (the next `up` removes them).
+  trap 'kill_all; echo "up failed; logs in $dir/logs" >&2' EXIT
+  local attempt pki=$dir/pki
+  for attempt in 1 2 3; do
+    start_etcd_and_apiserver && break
+    kill_all
+    rm -rf "$dir/etcd"
+    # Another process may have bound a port between free_port and the bind: try new ones.
+    grep -qs 'address already in use' "$dir"/logs/{etcd,kube-apiserver}.log && [ "$attempt" -lt 3 ] ||
+      exit 1
+    echo "a port was taken meanwhile; trying others" >&2
+  done
 
   start kube-controller-manager --kubeconfig "$kubeconfig" --leader-elect=false \
     --secure-port 0 --root-ca-file "$pki/ca.crt" \
@@ -223,13 +244,14 @@ up() {
     --cluster-signing-cert-file "$pki/ca.crt" --cluster-signing-key-file "$pki/ca.key"
   wait_ready kube-controller-manager
 
+  trap - EXIT
   if [ -n "$owner" ]; then
     # Takes the cluster down once its owner is gone, even when the owner was killed.
     setsid bash -c 'while [ -e "/proc/$1" ]; do sleep 1; done; exec "$2" down --dir "$3"' \
       watchdog "$owner" "$here/local-cluster.sh" "$dir" >/dev/null 2>&1 </dev/null &
     echo $! >"$dir/watchdog.pid"
   fi
-  echo "up: kube-apiserver https://127.0.0.1:$api_port, etcd http://127.0.0.1:$etcd_port; logs in $dir/logs" >&2
+  echo "up: kube-apiserver $(sed -n 's/^ *server: //p' "$kubeconfig"); logs in $dir/logs" >&2
   echo "export KUBECONFIG=$kubeconfig"
 }
 
