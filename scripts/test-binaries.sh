@@ -8,7 +8,7 @@
 #
 # Kubernetes binaries land in ~/.kubeapitest/k8s/<version>-linux-amd64/ (the layout fabric8's
 # kube-api-test reads, so the same tests download binaries on a laptop and use these here); the
-# others in $LAYERCACHE_TOOLS/<name>-<version>/. Every binary gets a symlink
+# others, etcd included (linked into that directory), in $LAYERCACHE_TOOLS/<name>-<version>/. Every binary gets a symlink
 # $LAYERCACHE_TOOLS/bin/<name> pointing at the pinned build. A binary already built is skipped.
 set -euo pipefail
 
@@ -36,8 +36,9 @@ export CGO_ENABLED=0 GOFLAGS=-mod=mod
 
 target_of() {
   case $1 in
-    etcd | kube-apiserver | kube-controller-manager | kubectl | kube-scheduler | kubelet)
+    kube-apiserver | kube-controller-manager | kubectl | kube-scheduler | kubelet)
       echo "$K8S_DIR/$1" ;;
+    etcd) echo "$TOOLS/etcd-$ETCD_VERSION/etcd" ;; # and linked into K8S_DIR
     crictl) echo "$TOOLS/crictl-$CRICTL_VERSION/crictl" ;;
     csi-sanity) echo "$TOOLS/csi-sanity-$CSI_SANITY_VERSION/csi-sanity" ;;
     *) echo "unknown binary '$1'; known: ${ALL[*]}" >&2; return 1 ;;
@@ -130,6 +131,10 @@ build_one() {
 link_one() {
   mkdir -p "$TOOLS/bin"
   ln -sfn "$(target_of "$1")" "$TOOLS/bin/$1"
+  if [ "$1" = etcd ]; then
+    mkdir -p "$K8S_DIR"
+    ln -sfn "$(target_of etcd)" "$K8S_DIR/etcd"
+  fi
 }
 
 BUILD_DATE=$(date -u +%Y-%m-%dT%H:%M:%SZ)
