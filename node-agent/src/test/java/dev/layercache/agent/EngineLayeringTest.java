@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
  */
 class EngineLayeringTest {
   static final Path SOURCES = Path.of("src/main/java/dev/layercache/agent");
-  static final List<String> ENGINE = List.of("kernel", "unpack", "store", "workspace");
+  static final List<String> ENGINE = List.of("kernel", "unpack", "store", "workspace", "analyze");
   static final List<String> FORBIDDEN =
       List.of(
           "io.fabric8.",

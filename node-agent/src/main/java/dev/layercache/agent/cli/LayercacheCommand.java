@@ -26,6 +26,7 @@ import picocli.CommandLine.Option;
     description = "Node-level cache of container image layers and overlay workspaces.",
     subcommands = {
       InspectCommand.class,
+      AnalyzeCommand.class,
       PullCommand.class,
       ImagesCommand.class,
       LayersCommand.class,

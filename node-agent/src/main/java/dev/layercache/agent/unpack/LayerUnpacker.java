@@ -21,8 +21,8 @@ import java.util.Set;
  */
 public final class LayerUnpacker {
   static final String WHITEOUT_PREFIX = ".wh.";
-  static final String OPAQUE_MARKER = ".wh..wh..opq";
-  static final String OPAQUE_XATTR = "trusted.overlay.opaque";
+  static final String OPAQUE_MARKER = OverlayMarks.OPAQUE_MARKER;
+  static final String OPAQUE_XATTR = OverlayMarks.OPAQUE_XATTR;
   // AUFS bookkeeping names such as .wh..wh.plnk: never materialized.
   private static final String AUFS_META_PREFIX = ".wh..wh.";
   // Only the unpacker may speak to overlayfs: a layer's own trusted.overlay.* xattrs are dropped.

@@ -1,6 +1,7 @@
 package dev.layercache.agent.workspace;
 
 import dev.layercache.agent.kernel.Syscalls;
+import dev.layercache.agent.unpack.OverlayMarks;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -32,7 +33,6 @@ import org.apache.commons.compress.archivers.tar.TarConstants;
  */
 public final class UpperLayerTar {
   private static final String OVERLAY_XATTRS = "trusted.overlay.";
-  private static final String OPAQUE = "trusted.overlay.opaque";
 
   private final Path upper;
   private final TarArchiveOutputStream tar;
@@ -69,8 +69,8 @@ public final class UpperLayerTar {
     int mode = (Integer) attrs.get("mode");
     int type = mode & Syscalls.S_IFMT;
     long rdev = (Long) attrs.get("rdev");
-    if (type == Syscalls.S_IFCHR && rdev == 0) {
-      add(whiteoutEntry(name, ".wh." + path.getFileName()), null);
+    if (OverlayMarks.isWhiteout(mode, rdev)) {
+      add(whiteoutEntry(name, OverlayMarks.WHITEOUT_PREFIX + path.getFileName()), null);
       return;
     }
     TarArchiveEntry entry;
@@ -112,9 +112,8 @@ public final class UpperLayerTar {
     entry.setModTime((FileTime) attrs.get("lastModifiedTime"));
     boolean opaque = false;
     for (String xattr : Syscalls.listXattrs(path)) {
-      if (xattr.equals(OPAQUE)) {
-        Optional<byte[]> value = Syscalls.getXattr(path, xattr);
-        opaque = value.isPresent() && new String(value.get(), StandardCharsets.UTF_8).equals("y");
+      if (xattr.equals(OverlayMarks.OPAQUE_XATTR)) {
+        opaque = OverlayMarks.isOpaque(path);
       } else if (!xattr.startsWith(OVERLAY_XATTRS)) {
         Optional<byte[]> value = Syscalls.getXattr(path, xattr);
         if (value.isPresent()) {
@@ -125,7 +124,7 @@ public final class UpperLayerTar {
     add(entry, content);
     if (type == Syscalls.S_IFDIR) {
       if (opaque) {
-        add(whiteoutEntry(name + "/x", ".wh..wh..opq"), null);
+        add(whiteoutEntry(name + "/x", OverlayMarks.OPAQUE_MARKER), null);
       }
       directoryChildren(path);
     }

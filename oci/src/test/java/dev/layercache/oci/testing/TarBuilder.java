@@ -59,6 +59,18 @@ public final class TarBuilder {
     return this;
   }
 
+  /** A hard link {@code path} to the earlier entry {@code target} of this layer. */
+  public TarBuilder hardlink(String path, String target) {
+    entries.add(
+        tar -> {
+          TarArchiveEntry e = new TarArchiveEntry(path, TarConstants.LF_LINK);
+          e.setLinkName(target);
+          e.setMode(0100644);
+          close(tar, e, new byte[0]);
+        });
+    return this;
+  }
+
   /** Marks {@code path} deleted: an empty file {@code dir/.wh.name}. */
   public TarBuilder whiteout(String path) {
     int slash = path.lastIndexOf('/');
