@@ -16,9 +16,10 @@ K8S_VERSION=v1.36.3          # k8s.io/kubernetes; its go.mod asks for Go 1.26
 ETCD_VERSION=v3.6.16         # go.etcd.io/etcd/server/v3; the 3.6 line is what Kubernetes 1.36 uses
 CRICTL_VERSION=v1.37.0       # sigs.k8s.io/cri-tools
 CSI_SANITY_VERSION=v5.6.0    # github.com/kubernetes-csi/csi-test/v5
+DIVE_VERSION=v0.13.1         # github.com/wagoodman/dive: the oracle of `layercache analyze`
 
 CONTROL_PLANE=(etcd kube-apiserver kube-controller-manager kubectl)
-ALL=("${CONTROL_PLANE[@]}" kube-scheduler kubelet crictl csi-sanity)
+ALL=("${CONTROL_PLANE[@]}" kube-scheduler kubelet crictl csi-sanity dive)
 
 TOOLS=${LAYERCACHE_TOOLS:-$HOME/.cache/layercache/tools}
 K8S_DIR=${KUBEAPITEST_HOME:-$HOME/.kubeapitest}/k8s/${K8S_VERSION#v}-linux-amd64
@@ -41,6 +42,7 @@ target_of() {
     etcd) echo "$TOOLS/etcd-$ETCD_VERSION/etcd" ;; # and linked into K8S_DIR
     crictl) echo "$TOOLS/crictl-$CRICTL_VERSION/crictl" ;;
     csi-sanity) echo "$TOOLS/csi-sanity-$CSI_SANITY_VERSION/csi-sanity" ;;
+    dive) echo "$TOOLS/dive-$DIVE_VERSION/dive" ;;
     *) echo "unknown binary '$1'; known: ${ALL[*]}" >&2; return 1 ;;
   esac
 }
@@ -115,6 +117,9 @@ build_one() {
       dir=$(plain_module csi-test github.com/kubernetes-csi/csi-test/v5 "$CSI_SANITY_VERSION")
       pkg=github.com/kubernetes-csi/csi-test/v5/cmd/csi-sanity
       ldflags+=" -X main.VERSION=$CSI_SANITY_VERSION" ;;
+    dive)
+      dir=$(plain_module dive github.com/wagoodman/dive "$DIVE_VERSION")
+      pkg=github.com/wagoodman/dive ;;
     *)
       dir=$(k8s_module)
       pkg=k8s.io/kubernetes/cmd/$name

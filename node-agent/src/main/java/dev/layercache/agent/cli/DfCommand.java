@@ -1,5 +1,6 @@
 package dev.layercache.agent.cli;
 
+import dev.layercache.agent.analyze.ImageAnalyzer;
 import dev.layercache.agent.store.LayerStore;
 import dev.layercache.agent.workspace.SpaceReport;
 import java.io.PrintWriter;
@@ -98,13 +99,15 @@ final class DfCommand implements Callable<Integer> {
     if (verbose) {
       out.println();
       out.println("Images:");
-      Table images = new Table("REFERENCE", "SIZE", "SHARED", "UNIQUE", "WORKSPACES");
+      Table images = new Table("REFERENCE", "SIZE", "SHARED", "UNIQUE", "WASTED", "WORKSPACES");
+      ImageAnalyzer analyzer = new ImageAnalyzer(store.layout());
       for (SpaceReport.ImageUsage image : report.images()) {
         images.row(
             image.reference(),
             Sizes.human(image.sizeBytes()),
             Sizes.human(image.sharedBytes()),
             Sizes.human(image.uniqueBytes()),
+            Sizes.human(ImagesCommand.wasted(analyzer, image.image())),
             image.workspaces());
       }
       images.print(out);

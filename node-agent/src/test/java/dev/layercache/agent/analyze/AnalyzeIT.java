@@ -9,8 +9,10 @@ import dev.layercache.agent.cli.LayercacheCommand;
 import dev.layercache.agent.kernel.RootRequired;
 import dev.layercache.oci.Compression;
 import dev.layercache.oci.testing.ImageBuilder;
+import dev.layercache.oci.testing.ImageFormat;
 import dev.layercache.oci.testing.RegistryExtension;
 import dev.layercache.oci.testing.TarBuilder;
+import dev.layercache.oci.testing.TestImage;
 import dev.layercache.oci.testing.TestImages;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -50,13 +52,27 @@ class AnalyzeIT {
 
   @BeforeAll
   static void pushImages() throws Exception {
+    wasteful(ImageFormat.OCI, Compression.GZIP)
+        .push(registry.client(), registry.reference("demo/wasteful:1"));
+    wasteful(ImageFormat.OCI, Compression.ZSTD)
+        .push(registry.client(), registry.reference("demo/wasteful:zstd"));
+    wasteful(ImageFormat.DOCKER, Compression.GZIP)
+        .push(registry.client(), registry.reference("demo/wasteful:docker"));
     ImageBuilder.oci(TestImages.AMD64)
+        .layer(new TarBuilder().file("bin/tool", bytes(800), 0755), Compression.GZIP)
+        .layer(new TarBuilder().file("app/main", bytes(200), 0644), Compression.ZSTD)
+        .build()
+        .push(registry.client(), registry.reference("demo/lean:1"));
+  }
+
+  public static TestImage wasteful(ImageFormat format, Compression compression) throws Exception {
+    return ImageBuilder.of(format, TestImages.AMD64)
         // 0: the base
         .layer(
             new TarBuilder()
                 .file("etc/base", bytes(1000), 0644)
                 .file("etc/removed-by-app", bytes(300), 0644),
-            Compression.GZIP)
+            compression)
         // 1: an archive, a file soon overwritten, a tree, a hard-linked pair, a populated dir
         .layer(
             new TarBuilder()
@@ -68,7 +84,7 @@ class AnalyzeIT {
                 .hardlink("data/link", "data/original")
                 .file("cache/x", bytes(200), 0644)
                 .file("cache/y", bytes(30), 0644),
-            Compression.GZIP)
+            compression)
         // 2: removes and replaces all of that
         .layer(
             new TarBuilder()
@@ -79,14 +95,8 @@ class AnalyzeIT {
                 .opaque("cache")
                 .file("cache/fresh", bytes(10), 0644)
                 .whiteout("etc/removed-by-app"),
-            Compression.GZIP)
-        .build()
-        .push(registry.client(), registry.reference("demo/wasteful:1"));
-    ImageBuilder.oci(TestImages.AMD64)
-        .layer(new TarBuilder().file("bin/tool", bytes(800), 0755), Compression.GZIP)
-        .layer(new TarBuilder().file("app/main", bytes(200), 0644), Compression.ZSTD)
-        .build()
-        .push(registry.client(), registry.reference("demo/lean:1"));
+            compression)
+        .build();
   }
 
   @BeforeEach
@@ -121,6 +131,26 @@ class AnalyzeIT {
 
     Run table = run("analyze", registry.reference("demo/wasteful:1").toString());
     assertThat(table.out()).contains("WASTED", "/tmp/archive.tar", "efficiency");
+    JsonNode images = JSON.readTree(run("-o", "json", "images", "-v").out());
+    assertThat(images.get("items").get(0).get("wastedBytes").asLong()).isEqualTo(wasted);
+    assertThat(run("df", "-v").out()).contains("WASTED").contains("5.75kB");
+  }
+
+  @Test
+  void theNumbersAreTheSameHoweverTheImageIsStored() throws Exception {
+    JsonNode gzip = analyze("demo/wasteful:1");
+    for (String other : new String[] {"demo/wasteful:zstd", "demo/wasteful:docker"}) {
+      JsonNode a = analyze(other);
+      assertThat(a.get("totalBytes")).as(other).isEqualTo(gzip.get("totalBytes"));
+      assertThat(a.get("wastedBytes")).as(other).isEqualTo(gzip.get("wastedBytes"));
+      assertThat(a.get("largestWasted")).as(other).isEqualTo(gzip.get("largestWasted"));
+    }
+  }
+
+  JsonNode analyze(String repoTag) throws Exception {
+    Run run = run("-o", "json", "analyze", registry.reference(repoTag).toString());
+    assertThat(run.exit()).as(run.err()).isZero();
+    return JSON.readTree(run.out());
   }
 
   @Test
