@@ -17,8 +17,11 @@ import java.time.Duration;
  * everything in reverse order and exits 0.
  */
 public final class Main {
-  /** How long stopping may take: the controllers finish their reconciles, informers close. */
-  private static final Duration SHUTDOWN_BOUND = Duration.ofSeconds(30);
+  /**
+   * How long stopping may take (controllers finish their reconciles, informers close); under the
+   * kubelet's default 30 s grace.
+   */
+  private static final Duration SHUTDOWN_BOUND = Duration.ofSeconds(25);
 
   private Main() {}
 

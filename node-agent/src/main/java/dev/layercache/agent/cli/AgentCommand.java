@@ -26,8 +26,11 @@ import picocli.CommandLine.ParentCommand;
     name = "agent",
     description = "Run the in-cluster agent: converge this node to its NodeCache and report.")
 final class AgentCommand implements Callable<Integer> {
-  /** How long closing may take after SIGTERM: fetches are cut short within seconds. */
-  private static final Duration SHUTDOWN_BOUND = Duration.ofSeconds(30);
+  /**
+   * How long closing may take after SIGTERM: fetches are cut short within seconds; under the
+   * kubelet's default 30 s grace, so the agent exits before it is killed.
+   */
+  private static final Duration SHUTDOWN_BOUND = Duration.ofSeconds(25);
 
   @ParentCommand LayercacheCommand cli;
 
