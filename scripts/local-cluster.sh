@@ -11,7 +11,7 @@
 # DIR (default $LAYERCACHE_CLUSTER_DIR, else /tmp/layercache-cluster) holds the certificates, the
 # kubeconfig, etcd's data, the logs (DIR/logs/) and the PIDs. With --owner, the cluster goes down
 # by itself once process PID has exited (the tests pass their JVM's PID).
-# A later `--node` (kubelet + containerd) will start here too; it does not exist yet.
+# A node (kubelet + containerd) for it: scripts/local-node.sh.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 

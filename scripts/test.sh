@@ -12,6 +12,8 @@ command -v umoci >/dev/null && command -v skopeo >/dev/null || need_pkgs+=(umoci
 # containerd's snapshotter tests: Debian's containerd and runc; gcc builds their static test program.
 [ -x /usr/bin/containerd ] && [ -x /usr/sbin/runc ] || need_pkgs+=(containerd runc)
 [ -x /usr/bin/gcc ] && [ -f /usr/lib/x86_64-linux-gnu/libc.a ] || need_pkgs+=(gcc libc6-dev)
+# The local node (scripts/local-node.sh): its one CNI configuration is the loopback plugin.
+[ -x /usr/lib/cni/loopback ] || need_pkgs+=(containernetworking-plugins)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "installing test dependencies: ${need_pkgs[*]}"

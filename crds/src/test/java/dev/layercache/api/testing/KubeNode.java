@@ -1,0 +1,197 @@
+package dev.layercache.api.testing;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.ParameterContext;
+import org.junit.jupiter.api.extension.ParameterResolver;
+
+/**
+ * One real node for the {@link KubeControlPlane}: {@code scripts/local-node.sh} starts the
+ * layercache daemon as containerd's snapshotter, Debian's containerd and runc, a locally built
+ * pause image, the kubelet (registered as a Node) and kube-scheduler, once per test JVM, and takes
+ * them down when the JVM exits. Pods run for real; they should use {@code hostNetwork: true} (no
+ * pod network is configured).
+ *
+ * <p>Use {@code @ExtendWith(KubeNode.class)} and take a {@code KubeNode} or a {@code
+ * KubernetesClient} (admin) as a parameter. Needs root, containerd, runc, gcc, umoci and skopeo and
+ * the binaries of scripts/test-binaries.sh; without them the tests are skipped, or fail under
+ * {@code CI=true}.
+ */
+public final class KubeNode implements BeforeAllCallback, ParameterResolver {
+  private static final KubeControlPlane controlPlane = new KubeControlPlane();
+  private static final List<String> HOST_TOOLS =
+      List.of(
+          "/usr/bin/containerd",
+          "/usr/bin/ctr",
+          "/usr/sbin/runc",
+          "/usr/bin/gcc",
+          "/usr/bin/umoci",
+          "/usr/bin/skopeo");
+
+  private static Started started;
+  private static RuntimeException failedToStart;
+
+  private record Started(Path dir, String name) {}
+
+  @Override
+  public void beforeAll(ExtensionContext context) {
+    node();
+  }
+
+  @Override
+  public boolean supportsParameter(ParameterContext parameter, ExtensionContext context) {
+    Class<?> type = parameter.getParameter().getType();
+    return type == KubeNode.class || type == KubernetesClient.class;
+  }
+
+  @Override
+  public Object resolveParameter(ParameterContext parameter, ExtensionContext context) {
+    return parameter.getParameter().getType() == KubeNode.class ? this : admin();
+  }
+
+  /** A cluster-admin client of the control plane the node belongs to. Do not close it. */
+  public KubernetesClient admin() {
+    node();
+    return controlPlane.admin();
+  }
+
+  public KubeControlPlane controlPlane() {
+    node();
+    return controlPlane;
+  }
+
+  /** The Node's name. */
+  public String name() {
+    return node().name();
+  }
+
+  /** The layercache store containerd's snapshots come from (the daemon holds its writer lock). */
+  public Path store() {
+    return node().dir().resolve("store");
+  }
+
+  /** containerd's own root (content store, metadata). */
+  public Path containerdRoot() {
+    return node().dir().resolve("containerd/root");
+  }
+
+  /** Lets containerd pull from this loopback registry ({@code HOST:PORT}) over plain HTTP. */
+  public void trustRegistry(String host) {
+    Path hosts = node().dir().resolve("containerd/certs.d").resolve(host).resolve("hosts.toml");
+    try {
+      Files.createDirectories(hosts.getParent());
+      Files.writeString(
+          hosts,
+          "server = \"http://"
+              + host
+              + "\"\n[host.\"http://"
+              + host
+              + "\"]\n  capabilities = [\"pull\", \"resolve\"]\n");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Runs crictl against the node's containerd; its output (stderr included). */
+  public String crictl(String... args) {
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                KubeControlPlane.toolsBin().resolve("crictl").toString(),
+                "--config",
+                node().dir().resolve("crictl.yaml").toString()));
+    command.addAll(List.of(args));
+    return KubeControlPlane.run(command, 180);
+  }
+
+  /** A file of the node's logs: {@code kubelet}, {@code containerd}, {@code layercache-daemon}. */
+  public Path log(String component) {
+    return node().dir().resolve("logs").resolve(component + ".log");
+  }
+
+  private static synchronized Started node() {
+    if (started != null) {
+      return started;
+    }
+    if (failedToStart != null) {
+      throw failedToStart;
+    }
+    List<String> missing = new ArrayList<>();
+    if (!"root".equals(System.getProperty("user.name"))) {
+      missing.add("root (containers, mounts and cgroups)");
+    }
+    HOST_TOOLS.stream().filter(tool -> !Files.isExecutable(Path.of(tool))).forEach(missing::add);
+    for (String binary : List.of("kubelet", "kube-scheduler", "crictl")) {
+      if (!Files.isExecutable(KubeControlPlane.toolsBin().resolve(binary))) {
+        missing.add(KubeControlPlane.toolsBin().resolve(binary).toString());
+      }
+    }
+    if (!missing.isEmpty()) {
+      String message =
+          "a real node needs "
+              + String.join(", ", missing)
+              + " (apt-get install containerd runc gcc libc6-dev umoci skopeo;"
+              + " scripts/test-binaries.sh)";
+      if ("true".equals(System.getenv("CI"))) {
+        failedToStart = new IllegalStateException(message);
+        throw failedToStart;
+      }
+      Assumptions.abort(message);
+    }
+    try {
+      started = start();
+      return started;
+    } catch (RuntimeException e) {
+      failedToStart = e;
+      throw e;
+    }
+  }
+
+  private static Started start() {
+    Path kubeconfig = controlPlane.kubeconfig();
+    Path dir;
+    try {
+      dir = Files.createTempDirectory("layercache-node-");
+      Files.delete(dir); // local-node.sh makes it and marks it as its own
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    String name = "layercache-test-node";
+    Path script = KubeControlPlane.repoRoot().resolve("scripts/local-node.sh");
+    // Registered after the control plane's hook, so it may run first or concurrently: `down`
+    // needs no API server (it stops processes and unmounts). The logs are kept for a look after.
+    Path keptLogs = Path.of(System.getProperty("basedir", "."), "target", "local-node-logs");
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  KubeControlPlane.run(
+                      List.of("cp", "-rT", dir.resolve("logs").toString(), keptLogs.toString()),
+                      30);
+                  KubeControlPlane.run(
+                      List.of(script.toString(), "down", "--dir", dir.toString()), 60);
+                }));
+    KubeControlPlane.run(
+        List.of(
+            "env",
+            "KUBECONFIG=" + kubeconfig,
+            script.toString(),
+            "up",
+            "--dir",
+            dir.toString(),
+            "--name",
+            name,
+            "--owner",
+            Long.toString(ProcessHandle.current().pid())),
+        420);
+    return new Started(dir, name);
+  }
+}
