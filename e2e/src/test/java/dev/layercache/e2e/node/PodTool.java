@@ -1,9 +1,8 @@
 package dev.layercache.e2e.node;
 
+import dev.layercache.agent.snapshot.StaticTool;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The one program of the test pods' images, {@code /bin/tool}, built here with {@code gcc -static}
@@ -38,17 +37,6 @@ final class PodTool {
       """;
 
   static byte[] build(Path dir) throws IOException, InterruptedException {
-    Path source = dir.resolve("tool.c");
-    Path binary = dir.resolve("tool");
-    Files.writeString(source, SOURCE);
-    Process gcc =
-        new ProcessBuilder("gcc", "-static", "-O2", "-o", binary.toString(), source.toString())
-            .redirectErrorStream(true)
-            .start();
-    String out = new String(gcc.getInputStream().readAllBytes());
-    if (!gcc.waitFor(120, TimeUnit.SECONDS) || gcc.exitValue() != 0) {
-      throw new IOException("gcc -static failed: " + out);
-    }
-    return Files.readAllBytes(binary);
+    return StaticTool.compile(dir, SOURCE);
   }
 }

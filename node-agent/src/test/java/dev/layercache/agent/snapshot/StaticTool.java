@@ -11,7 +11,7 @@ import java.util.concurrent.TimeUnit;
  * (nothing from the internet): with no arguments it pauses until SIGTERM (the pod sandbox); else it
  * prints the files it is given and writes {@code --write FILE TEXT}.
  */
-final class StaticTool {
+public final class StaticTool {
   private StaticTool() {}
 
   private static final String SOURCE =
@@ -49,15 +49,20 @@ final class StaticTool {
       """;
 
   static byte[] build(Path dir) throws IOException, InterruptedException {
+    return compile(dir, SOURCE);
+  }
+
+  /** A C program compiled with {@code gcc -static} in {@code dir}: the binary's bytes. */
+  public static byte[] compile(Path dir, String source) throws IOException, InterruptedException {
     RootRequired.require(
         Files.isExecutable(Path.of("/usr/bin/gcc")),
         "gcc is missing (apt-get install gcc libc6-dev)");
-    Path source = dir.resolve("tool.c");
+    Path file = dir.resolve("tool.c");
     Path binary = dir.resolve("tool");
-    Files.writeString(source, SOURCE);
+    Files.writeString(file, source);
     Process gcc =
         new ProcessBuilder(
-                "/usr/bin/gcc", "-static", "-O2", "-o", binary.toString(), source.toString())
+                "/usr/bin/gcc", "-static", "-O2", "-o", binary.toString(), file.toString())
             .redirectErrorStream(true)
             .start();
     String out = new String(gcc.getInputStream().readAllBytes());
