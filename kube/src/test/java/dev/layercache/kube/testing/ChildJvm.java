@@ -50,10 +50,6 @@ public final class ChildJvm implements AutoCloseable {
     return process.pid();
   }
 
-  public boolean isAlive() {
-    return process.isAlive();
-  }
-
   /** Sends SIGTERM by pid, as {@code kill -TERM} does. */
   public void sigterm() throws IOException, InterruptedException {
     int status = new ProcessBuilder("kill", "-TERM", Long.toString(pid())).start().waitFor();
