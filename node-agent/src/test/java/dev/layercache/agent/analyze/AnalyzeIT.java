@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.tuple;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.layercache.agent.cli.LayercacheCommand;
+import dev.layercache.agent.cli.CliRun;
 import dev.layercache.agent.kernel.RootRequired;
 import dev.layercache.oci.Compression;
 import dev.layercache.oci.testing.ImageBuilder;
@@ -14,8 +14,6 @@ import dev.layercache.oci.testing.RegistryExtension;
 import dev.layercache.oci.testing.TarBuilder;
 import dev.layercache.oci.testing.TestImage;
 import dev.layercache.oci.testing.TestImages;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -33,17 +31,8 @@ class AnalyzeIT {
 
   @TempDir Path root;
 
-  record Run(int exit, String out, String err) {}
-
-  Run run(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    String[] all = new String[args.length + 2];
-    all[0] = "--root";
-    all[1] = root.toString();
-    System.arraycopy(args, 0, all, 2, args.length);
-    int exit = LayercacheCommand.run(new PrintWriter(out), new PrintWriter(err), all);
-    return new Run(exit, out.toString(), err.toString());
+  CliRun run(String... args) {
+    return CliRun.in(root, args);
   }
 
   static byte[] bytes(int n) {
@@ -106,7 +95,7 @@ class AnalyzeIT {
 
   @Test
   void wastedBytesAreExactlyWhatLaterLayersHide() throws Exception {
-    Run run = run("-o", "json", "analyze", registry.reference("demo/wasteful:1").toString());
+    CliRun run = run("-o", "json", "analyze", registry.reference("demo/wasteful:1").toString());
     assertThat(run.exit()).as(run.err()).isZero();
     JsonNode a = JSON.readTree(run.out());
     long total = 1000 + 300 + 5000 + 100 + 50 + 70 + 400 + 200 + 30 + 600 + 10;
@@ -129,7 +118,7 @@ class AnalyzeIT {
         .contains("/app/config", "/tree/c", "/cache/x", "/etc/removed-by-app")
         .doesNotContain("/data/original", "/data/link");
 
-    Run table = run("analyze", registry.reference("demo/wasteful:1").toString());
+    CliRun table = run("analyze", registry.reference("demo/wasteful:1").toString());
     assertThat(table.out()).contains("WASTED", "/tmp/archive.tar", "efficiency");
     JsonNode images = JSON.readTree(run("-o", "json", "images", "-v").out());
     assertThat(images.get("items").get(0).get("wastedBytes").asLong()).isEqualTo(wasted);
@@ -148,7 +137,7 @@ class AnalyzeIT {
   }
 
   JsonNode analyze(String repoTag) throws Exception {
-    Run run = run("-o", "json", "analyze", registry.reference(repoTag).toString());
+    CliRun run = run("-o", "json", "analyze", registry.reference(repoTag).toString());
     assertThat(run.exit()).as(run.err()).isZero();
     return JSON.readTree(run.out());
   }
@@ -156,10 +145,10 @@ class AnalyzeIT {
   @Test
   void ciModeChecksEachRule() throws Exception {
     String wasteful = registry.reference("demo/wasteful:1").toString();
-    Run failing = run("analyze", wasteful, "--ci");
+    CliRun failing = run("analyze", wasteful, "--ci");
     assertThat(failing.exit()).isEqualTo(1);
     assertThat(failing.out()).contains("FAIL: lowestEfficiency", "FAIL: highestUserWastedPercent");
-    Run passing =
+    CliRun passing =
         run(
             "analyze",
             wasteful,
@@ -175,7 +164,8 @@ class AnalyzeIT {
     assertThat(run("analyze", wasteful, "--ci", "--highest-wasted-bytes", "5749").exit())
         .isEqualTo(1);
 
-    Run lean = run("-o", "json", "analyze", registry.reference("demo/lean:1").toString(), "--ci");
+    CliRun lean =
+        run("-o", "json", "analyze", registry.reference("demo/lean:1").toString(), "--ci");
     assertThat(lean.exit()).as(lean.out()).isZero();
     JsonNode a = JSON.readTree(lean.out());
     assertThat(a.get("wastedBytes").asLong()).isZero();

@@ -4,13 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.layercache.agent.cli.LayercacheCommand;
+import dev.layercache.agent.cli.CliRun;
 import dev.layercache.agent.kernel.RootRequired;
 import dev.layercache.oci.Compression;
 import dev.layercache.oci.testing.ImageFormat;
 import dev.layercache.oci.testing.RegistryExtension;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -51,19 +49,9 @@ class DiveOracleIT {
     var ref = registry.reference("demo/dive:1");
     image.push(registry.client(), ref);
 
-    StringWriter out = new StringWriter();
-    int exit =
-        LayercacheCommand.run(
-            new PrintWriter(out),
-            new PrintWriter(new StringWriter()),
-            "--root",
-            root.toString(),
-            "-o",
-            "json",
-            "analyze",
-            ref.toString());
-    assertThat(exit).isZero();
-    JsonNode ours = new ObjectMapper().readTree(out.toString());
+    CliRun run = CliRun.in(root, "-o", "json", "analyze", ref.toString());
+    assertThat(run.exit()).as(run.err()).isZero();
+    JsonNode ours = new ObjectMapper().readTree(run.out());
 
     Path archive = work.resolve("image.tar");
     exec(

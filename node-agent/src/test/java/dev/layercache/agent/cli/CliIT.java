@@ -13,8 +13,6 @@ import dev.layercache.oci.testing.TarBuilder;
 import dev.layercache.oci.testing.TestImage;
 import dev.layercache.oci.testing.TestImages;
 import dev.layercache.oci.testing.TestIndex;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
@@ -36,13 +34,8 @@ class CliIT {
 
   @TempDir Path root;
 
-  record Run(int exit, String out, String err) {}
-
-  static Run run(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int exit = LayercacheCommand.run(new PrintWriter(out), new PrintWriter(err), args);
-    return new Run(exit, out.toString(), err.toString());
+  static CliRun run(String... args) {
+    return CliRun.of(args);
   }
 
   @BeforeAll
@@ -72,7 +65,7 @@ class CliIT {
             .filter(i -> i.platform().equals(TestImages.ARM64))
             .findFirst()
             .orElseThrow();
-    Run run =
+    CliRun run =
         run("inspect", registry.reference("demo/multi:1").toString(), "--platform", "linux/arm64");
     assertThat(run.exit()).as(run.err()).isZero();
     assertThat(run.out())
@@ -86,7 +79,7 @@ class CliIT {
           .contains(layer.descriptor().mediaType());
     }
 
-    Run json =
+    CliRun json =
         run(
             "inspect",
             registry.reference("demo/multi:1").toString(),
@@ -108,18 +101,18 @@ class CliIT {
 
   @Test
   void inspectExitsTwoOnAMalformedReference() {
-    Run run = run("inspect", "UPPER/Case:tag");
+    CliRun run = run("inspect", "UPPER/Case:tag");
     assertThat(run.exit()).isEqualTo(2);
     assertThat(run.err()).contains("UPPER/Case:tag").contains("lowercase");
   }
 
   @Test
   void inspectExitsOneWithTheRegistrysOwnErrorText() {
-    Run unknownTag = run("inspect", registry.reference("demo/app:nope").toString());
+    CliRun unknownTag = run("inspect", registry.reference("demo/app:nope").toString());
     assertThat(unknownTag.exit()).isEqualTo(1);
     assertThat(unknownTag.err()).contains("MANIFEST_UNKNOWN");
 
-    Run unknownRepo = run("inspect", registry.reference("demo/nothing-here:1").toString());
+    CliRun unknownRepo = run("inspect", registry.reference("demo/nothing-here:1").toString());
     assertThat(unknownRepo.exit()).isEqualTo(1);
     // distribution 2.8 answers an unknown repository's manifest with MANIFEST_UNKNOWN too
     assertThat(unknownRepo.err()).contains("demo/nothing-here").contains("_UNKNOWN");
@@ -128,7 +121,7 @@ class CliIT {
   @Test
   void inspectUsesDockerConfigCredentials() throws Exception {
     String ref = privateRegistry.reference("team/app:1").toString();
-    Run anonymous = run("--docker-config", root.resolve("none.json").toString(), "inspect", ref);
+    CliRun anonymous = run("--docker-config", root.resolve("none.json").toString(), "inspect", ref);
     assertThat(anonymous.exit()).isEqualTo(1);
     assertThat(anonymous.err()).contains("UNAUTHORIZED");
 
@@ -136,7 +129,7 @@ class CliIT {
     String auth = Base64.getEncoder().encodeToString("alice:s3cret".getBytes());
     Files.writeString(
         config, "{\"auths\":{\"" + privateRegistry.host() + "\":{\"auth\":\"" + auth + "\"}}}");
-    Run withCredentials = run("--docker-config", config.toString(), "inspect", ref);
+    CliRun withCredentials = run("--docker-config", config.toString(), "inspect", ref);
     assertThat(withCredentials.exit()).as(withCredentials.err()).isZero();
     assertThat(withCredentials.out()).contains(app.digest().toString());
   }
@@ -146,25 +139,25 @@ class CliIT {
     RootRequired.assumeRoot();
     String appRef = registry.reference("demo/app:1").toString();
     String workerRef = registry.reference("demo/worker:1").toString();
-    Run pull = run("--root", root.toString(), "pull", appRef);
+    CliRun pull = run("--root", root.toString(), "pull", appRef);
     assertThat(pull.exit()).as(pull.err()).isZero();
     assertThat(pull.out()).contains(appRef).contains("pulled");
     assertThat(pull.err()).as("plain progress lines without a terminal").contains("done");
 
-    Run second = run("--root", root.toString(), "-o", "json", "pull", workerRef);
+    CliRun second = run("--root", root.toString(), "-o", "json", "pull", workerRef);
     assertThat(second.exit()).as(second.err()).isZero();
     JsonNode layers = new ObjectMapper().readTree(second.out()).get("items").get(0).get("layers");
     assertThat(layers.get(0).get("cached").asBoolean()).isTrue();
     assertThat(layers.get(1).get("cached").asBoolean()).isFalse();
 
-    Run images = run("--root", root.toString(), "-o", "json", "images");
+    CliRun images = run("--root", root.toString(), "-o", "json", "images");
     JsonNode list = new ObjectMapper().readTree(images.out()).get("items");
     assertThat(list).hasSize(2);
     for (JsonNode image : list) {
       assertThat(image.get("sharedBytes").asLong()).isEqualTo("ID=demo\n".length());
     }
 
-    Run layerTable = run("--root", root.toString(), "layers");
+    CliRun layerTable = run("--root", root.toString(), "layers");
     String baseDiffId = app.diffIds().get(0).toString();
     String baseLine =
         layerTable

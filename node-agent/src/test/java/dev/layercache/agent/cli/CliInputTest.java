@@ -3,8 +3,6 @@ package dev.layercache.agent.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.layercache.agent.store.LayerStore;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -14,18 +12,13 @@ import org.junit.jupiter.api.io.TempDir;
 class CliInputTest {
   @TempDir Path dir;
 
-  record Run(int exit, String out, String err) {}
-
-  static Run run(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int exit = LayercacheCommand.run(new PrintWriter(out), new PrintWriter(err), args);
-    return new Run(exit, out.toString(), err.toString());
+  static CliRun run(String... args) {
+    return CliRun.of(args);
   }
 
   @Test
   void aRootThatCannotBeAStoreIsBadInput() throws Exception {
-    Run empty = run("--root", "", "ls");
+    CliRun empty = run("--root", "", "ls");
     assertThat(empty.exit()).isEqualTo(2);
     assertThat(empty.err()).contains("--root: must name a directory");
     assertThat(run("--root", "", "pull", "registry.local/x:1").exit()).isEqualTo(2);
@@ -37,7 +30,7 @@ class CliInputTest {
       args[0] = "--root";
       args[1] = file.toString();
       System.arraycopy(command, 0, args, 2, command.length);
-      Run run = run(args);
+      CliRun run = run(args);
       assertThat(run.exit()).as(String.join(" ", command)).isEqualTo(2);
       assertThat(run.err()).contains(file + ": not a directory");
     }
@@ -47,7 +40,7 @@ class CliInputTest {
   void readingANonexistentStoreSaysSoAndCreatesNothing() {
     Path missing = dir.resolve("missing");
     for (String command : new String[] {"ls", "df", "images", "layers"}) {
-      Run run = run("--root", missing.toString(), command);
+      CliRun run = run("--root", missing.toString(), command);
       assertThat(run.exit()).as(command).isEqualTo(2);
       assertThat(run.err()).contains("no layer store at " + missing);
     }
@@ -59,9 +52,9 @@ class CliInputTest {
   void aDryRunOnlyReadsAndABusyStoreHasItsOwnExitCode() throws Exception {
     Path root = dir.resolve("store");
     try (LayerStore writer = LayerStore.open(root)) {
-      Run dry = run("--root", root.toString(), "gc", "--dry-run");
+      CliRun dry = run("--root", root.toString(), "gc", "--dry-run");
       assertThat(dry.exit()).as(dry.err()).isZero();
-      Run busy = run("--root", root.toString(), "gc");
+      CliRun busy = run("--root", root.toString(), "gc");
       assertThat(busy.exit()).isEqualTo(3);
       assertThat(busy.err()).contains("in use by another layercache process");
     }
@@ -70,12 +63,13 @@ class CliInputTest {
   @Test
   void badArgumentsAreBadInput() {
     Path root = dir.resolve("store");
-    Run parallel = run("--root", root.toString(), "pull", "--parallel", "0", "registry.local/x:1");
+    CliRun parallel =
+        run("--root", root.toString(), "pull", "--parallel", "0", "registry.local/x:1");
     assertThat(parallel.exit()).isEqualTo(2);
     assertThat(parallel.err()).contains("--parallel: must be at least 1");
     assertThat(run("--root", root.toString(), "pull", "--parallel", "-3", "a:1").exit())
         .isEqualTo(2);
-    Run commit =
+    CliRun commit =
         run(
             "--root",
             root.toString(),
@@ -95,14 +89,14 @@ class CliInputTest {
     Path trash = Files.createDirectories(root.resolve("workspaces/.trash-1234"));
     Files.write(trash.resolve("upper-file"), new byte[2000]);
 
-    Run df = run("--root", root.toString(), "df");
+    CliRun df = run("--root", root.toString(), "df");
     assertThat(df.exit()).as(df.err()).isZero();
     assertThat(df.out()).contains("Debris (gc removes it)").contains("5.00kB");
     assertThat(run("--root", root.toString(), "gc", "--dry-run").out())
         .contains("would remove 5.00kB of debris");
     assertThat(trash).exists();
 
-    Run gc = run("--root", root.toString(), "gc");
+    CliRun gc = run("--root", root.toString(), "gc");
     assertThat(gc.exit()).as(gc.err()).isZero();
     assertThat(gc.out()).contains("removed 5.00kB of debris left by interrupted work (2 items)");
     assertThat(trash).doesNotExist();
@@ -116,7 +110,7 @@ class CliInputTest {
           "inspect", "pull", "images", "layers", "mount", "umount", "ls", "df", "gc", "commit",
           "apply", "delete", "agent"
         }) {
-      Run help = run(command, "--help");
+      CliRun help = run(command, "--help");
       assertThat(help.exit()).as(command).isZero();
       assertThat(help.out()).as(command).contains("Usage: layercache " + command);
     }
@@ -124,7 +118,7 @@ class CliInputTest {
     assertThat(run("generate-completion").out()).contains("complete -F");
     assertThat(run("--version").out()).containsPattern("layercache \\S+ \\(commit \\S+");
 
-    Run error = run("--root", dir.resolve("none").toString(), "-o", "json", "ls");
+    CliRun error = run("--root", dir.resolve("none").toString(), "-o", "json", "ls");
     assertThat(error.exit()).isEqualTo(2);
     var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(error.out());
     assertThat(json.get("version").asInt()).isEqualTo(1);

@@ -12,8 +12,6 @@ import dev.layercache.oci.testing.ImageBuilder;
 import dev.layercache.oci.testing.RegistryExtension;
 import dev.layercache.oci.testing.TarBuilder;
 import dev.layercache.oci.testing.TestImages;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -32,17 +30,8 @@ class WorkspaceCliIT {
   @TempDir Path root;
   @TempDir Path manifests;
 
-  record Run(int exit, String out, String err) {}
-
-  Run run(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    String[] all = new String[args.length + 2];
-    all[0] = "--root";
-    all[1] = root.toString();
-    System.arraycopy(args, 0, all, 2, args.length);
-    int exit = LayercacheCommand.run(new PrintWriter(out), new PrintWriter(err), all);
-    return new Run(exit, out.toString(), err.toString());
+  CliRun run(String... args) {
+    return CliRun.in(root, args);
   }
 
   @BeforeAll
@@ -79,7 +68,7 @@ class WorkspaceCliIT {
 
   @Test
   void mountLsDfUmount() throws Exception {
-    Run mount = run("mount", "ws1", app());
+    CliRun mount = run("mount", "ws1", app());
     assertThat(mount.exit()).as(mount.err()).isZero();
     Path merged = Path.of(mount.out().strip());
     assertThat(merged.resolve("app/main")).hasContent("app");
@@ -94,7 +83,7 @@ class WorkspaceCliIT {
     assertThat(df.get("savedBytes").asLong()).isEqualTo(2 * image);
     assertThat(run("df", "-v").out()).contains("SHARED").contains("UNIQUE").contains("ws2");
 
-    Run again = run("mount", "ws1", registry.reference("demo/other:1").toString());
+    CliRun again = run("mount", "ws1", registry.reference("demo/other:1").toString());
     assertThat(again.exit()).isEqualTo(2);
     assertThat(again.err()).contains("ws1 already exists over another image");
     assertThat(run("images").out()).as("refused before pulling").doesNotContain("demo/other");
@@ -136,23 +125,23 @@ class WorkspaceCliIT {
             "  image: " + app(),
             "  upper: {reclaimPolicy: Retain}",
             ""));
-    Run first = run("apply", "-f", manifests.toString());
+    CliRun first = run("apply", "-f", manifests.toString());
     assertThat(first.exit()).as(first.err()).isZero();
     assertThat(first.out())
         .contains("layercache/demo created")
         .contains("overlayworkspace/dev/scratch created")
         .contains("overlayworkspace/dev/keep created");
-    Run second = run("apply", "-f", manifests.toString());
+    CliRun second = run("apply", "-f", manifests.toString());
     assertThat(second.out()).contains("layercache/demo unchanged").contains("dev/keep unchanged");
     assertThat(second.out()).doesNotContain("created");
     Path kept = root.resolve("workspaces/dev.keep");
     Files.writeString(kept.resolve("merged/result"), "42");
 
     // Everything is pinned or in use: even a zero watermark evicts nothing.
-    Run gc = run("gc", "--high-watermark", "0", "--low-watermark", "0");
+    CliRun gc = run("gc", "--high-watermark", "0", "--low-watermark", "0");
     assertThat(gc.out()).contains("freed 0B in 0 layers").contains("3 layers kept");
 
-    Run delete = run("delete", "-f", manifests.toString());
+    CliRun delete = run("delete", "-f", manifests.toString());
     assertThat(delete.exit()).as(delete.err()).isZero();
     assertThat(delete.out())
         .contains("overlayworkspace/dev/scratch deleted")
@@ -163,7 +152,7 @@ class WorkspaceCliIT {
     assertThat(MountInfo.read()).noneMatch(m -> m.target().startsWith(root));
 
     // The retained workspace still needs its layers; the unpinned image's layer may go.
-    Run dry = run("gc", "--dry-run", "--high-watermark", "0", "--low-watermark", "0");
+    CliRun dry = run("gc", "--dry-run", "--high-watermark", "0", "--low-watermark", "0");
     assertThat(dry.out()).contains("would free 500B in 1 layers");
     assertThat(run("gc", "--high-watermark", "0", "--low-watermark", "0").out())
         .contains("freed 500B in 1 layers");
@@ -184,7 +173,7 @@ class WorkspaceCliIT {
             + "spec:\n  image: "
             + app()
             + "\n  upper: {reclaimPolicy: Sometimes}\n");
-    Run run = run("apply", "-f", bad.toString());
+    CliRun run = run("apply", "-f", bad.toString());
     assertThat(run.exit()).isEqualTo(2);
     assertThat(run.err())
         .contains(bad.toString(), "OverlayWorkspace w", "spec.upper.reclaimPolicy");
@@ -211,7 +200,7 @@ class WorkspaceCliIT {
     Path merged = Path.of(run("mount", "rr", app(), "--retain").out().strip());
     Files.writeString(merged.resolve("work.txt"), "precious");
 
-    Run umount = run("umount", "rr");
+    CliRun umount = run("umount", "rr");
     assertThat(umount.exit()).as(umount.err()).isZero();
     assertThat(umount.out()).contains("upper layer kept");
     assertThat(root.resolve("workspaces/rr/upper/work.txt")).hasContent("precious");
@@ -232,7 +221,7 @@ class WorkspaceCliIT {
     Files.writeString(merged.resolve("work.txt"), "precious");
     assertThat(workspace("ws1").get("volatile").asBoolean()).isTrue();
 
-    Run retain = run("mount", "ws1", app(), "--retain", "--allow-setuid");
+    CliRun retain = run("mount", "ws1", app(), "--retain", "--allow-setuid");
     assertThat(retain.exit()).as(retain.err()).isZero();
     assertThat(retain.err()).contains("retain: false -> true", "allowSetuid: false -> true");
     JsonNode ws = workspace("ws1");
@@ -261,7 +250,7 @@ class WorkspaceCliIT {
     Files.writeString(
         file,
         head + "  upper: {reclaimPolicy: Retain, sizeLimit: 1Mi}\n  mount: {allowSetuid: true}\n");
-    Run edit = run("apply", "-f", file.toString());
+    CliRun edit = run("apply", "-f", file.toString());
     assertThat(edit.exit()).as(edit.err()).isZero();
     assertThat(edit.out())
         .contains("dev/y configured")
@@ -269,7 +258,7 @@ class WorkspaceCliIT {
     assertThat(mountOptions(merged)).doesNotContain("nosuid");
     assertThat(run("apply", "-f", file.toString()).out()).contains("dev/y unchanged");
 
-    Run delete = run("delete", "-f", file.toString());
+    CliRun delete = run("delete", "-f", file.toString());
     assertThat(delete.out()).contains("dev/y deleted (upper layer retained");
     assertThat(root.resolve("workspaces/dev.y/upper/work.txt")).hasContent("precious");
     assertThat(run("umount", "dev.y").exit()).as("apply's, not the CLI's").isEqualTo(2);
@@ -279,7 +268,7 @@ class WorkspaceCliIT {
     Path cli = Path.of(run("mount", "dev.z", app()).out().strip());
     Files.writeString(cli.resolve("mine.txt"), "mine");
     Files.writeString(file, head.replace("name: y", "name: z"));
-    Run refused = run("delete", "-f", file.toString());
+    CliRun refused = run("delete", "-f", file.toString());
     assertThat(refused.exit()).isEqualTo(2);
     assertThat(refused.err()).contains("dev.z belongs to cli");
     assertThat(cli.resolve("mine.txt")).hasContent("mine");

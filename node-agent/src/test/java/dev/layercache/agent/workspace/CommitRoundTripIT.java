@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.layercache.agent.cli.LayercacheCommand;
+import dev.layercache.agent.cli.CliRun;
 import dev.layercache.agent.kernel.MountInfo;
 import dev.layercache.agent.kernel.RootRequired;
 import dev.layercache.agent.kernel.Syscalls;
@@ -14,8 +14,6 @@ import dev.layercache.oci.ResolvedImage;
 import dev.layercache.oci.testing.ImageBuilder;
 import dev.layercache.oci.testing.RegistryExtension;
 import dev.layercache.oci.testing.TestImages;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -64,16 +62,10 @@ class CommitRoundTripIT {
   static String lastErr = "";
 
   static String run(Path root, String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    String[] all = new String[args.length + 2];
-    all[0] = "--root";
-    all[1] = root.toString();
-    System.arraycopy(args, 0, all, 2, args.length);
-    int exit = LayercacheCommand.run(new PrintWriter(out), new PrintWriter(err), all);
-    assertThat(exit).as(String.join(" ", args) + ": " + err).isZero();
-    lastErr = err.toString();
-    return out.toString();
+    CliRun run = CliRun.in(root, args);
+    assertThat(run.exit()).as(String.join(" ", args) + ": " + run.err()).isZero();
+    lastErr = run.err();
+    return run.out();
   }
 
   @Test
