@@ -18,10 +18,6 @@ final class LayerProgress implements PullListener {
     this.changed = changed;
   }
 
-  Entry get(String diffId) {
-    return layers.get(diffId);
-  }
-
   boolean isRunning(String diffId) {
     Entry entry = layers.get(diffId);
     return entry != null && entry.state() == LayerState.Pulling;
