@@ -18,8 +18,8 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "daemon",
     description =
-        "Run the node daemon: the store's one writer, serving containerd's snapshotter API."
-            + " Stops on SIGTERM or SIGINT (exit 0).")
+        "Run the node daemon: the store's one writer, serving containerd's snapshotter API and"
+            + " the CLI's writing commands on this root. Stops on SIGTERM or SIGINT (exit 0).")
 final class DaemonCommand implements Callable<Integer> {
   /** How long closing may take after SIGTERM: the gRPC server waits at most 3 s for calls. */
   private static final Duration SHUTDOWN_BOUND = Duration.ofSeconds(30);
@@ -53,12 +53,15 @@ final class DaemonCommand implements Callable<Integer> {
                 cli.registry.client(),
                 new DiskBudget(highWatermark),
                 Platform.host(),
-                4))) {
+                4,
+                LayercacheCommand::runInDaemon))) {
       err.println(
           "layercache: daemon on "
               + daemon.store().layout().root()
               + ", snapshotter on "
-              + snapshotterAddress);
+              + snapshotterAddress
+              + ", CLI on "
+              + daemon.store().layout().daemonSocket());
       err.flush();
       shutdown.await();
     }

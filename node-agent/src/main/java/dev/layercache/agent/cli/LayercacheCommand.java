@@ -2,6 +2,7 @@ package dev.layercache.agent.cli;
 
 import dev.layercache.agent.store.LayerStore;
 import dev.layercache.agent.store.StoreBusyException;
+import dev.layercache.agent.store.StoreLayout;
 import dev.layercache.agent.workspace.WorkspaceBusyException;
 import dev.layercache.oci.InvalidReferenceException;
 import java.io.IOException;
@@ -12,6 +13,8 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
 import java.util.Properties;
 import picocli.AutoComplete;
 import picocli.CommandLine;
@@ -70,6 +73,9 @@ public final class LayercacheCommand {
 
   @CommandLine.Mixin RegistryOptions registry;
 
+  /** The daemon's open store, when this command runs inside the daemon (see runInDaemon). */
+  private LayerStore daemonStore;
+
   @Option(
       names = {"-q", "--quiet"},
       description = "Print only results and errors: no progress, no notes.",
@@ -112,6 +118,13 @@ public final class LayercacheCommand {
    */
   LayerStore openStore() throws IOException {
     checkRoot();
+    if (daemonStore != null) {
+      if (!daemonStore.layout().root().equals(new StoreLayout(root).root())) {
+        throw new BadInputException(
+            "this daemon serves " + daemonStore.layout().root() + ", not --root " + root);
+      }
+      return daemonStore.shared();
+    }
     return LayerStore.open(root);
   }
 
@@ -147,8 +160,35 @@ public final class LayercacheCommand {
 
   /** Runs the CLI with its output and errors sent where the caller says. */
   public static int run(PrintWriter out, PrintWriter err, String... args) {
-    CommandLine cli = new CommandLine(new LayercacheCommand());
+    try {
+      Optional<Integer> inDaemon = DaemonForwarding.forward(args, out, err);
+      if (inDaemon.isPresent()) {
+        return inDaemon.get();
+      }
+    } catch (IOException e) {
+      err.println("layercache: " + message(e));
+      err.flush();
+      return EXIT_FAILED;
+    }
+    return execute(new LayercacheCommand(), Path.of(""), out, err, args);
+  }
+
+  /**
+   * Runs a command line the CLI sent to the daemon, on the daemon's store, with relative paths
+   * meaning the client's working directory: the same output and exit code as in the CLI's process.
+   */
+  public static int runInDaemon(
+      LayerStore store, List<String> args, Path cwd, PrintWriter out, PrintWriter err) {
+    LayercacheCommand top = new LayercacheCommand();
+    top.daemonStore = store;
+    return execute(top, cwd, out, err, args.toArray(String[]::new));
+  }
+
+  private static int execute(
+      LayercacheCommand top, Path cwd, PrintWriter out, PrintWriter err, String... args) {
+    CommandLine cli = new CommandLine(top);
     helpEverywhere(cli);
+    cli.registerConverter(Path.class, cwd::resolve);
     cli.setOut(out);
     cli.setErr(err);
     cli.setExecutionExceptionHandler(LayercacheCommand::handle);

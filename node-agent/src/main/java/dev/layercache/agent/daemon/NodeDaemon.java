@@ -12,22 +12,26 @@ import dev.layercache.agent.store.LayerStore;
 import dev.layercache.oci.Platform;
 import dev.layercache.oci.RegistryClient;
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 /**
  * The node's one long-running engine: it holds the store's writer lock and serves what the node
- * asks of it (containerd's snapshotter API). Parts start in order and stop in reverse on {@link
- * #close()}; the in-cluster agent embeds a daemon and {@link #add adds} its own loops.
+ * asks of it (containerd's snapshotter API, the CLI's commands). Parts start in order and stop in
+ * reverse on {@link #close()}; the in-cluster agent embeds a daemon and {@link #add adds} its own
+ * loops.
  */
 public final class NodeDaemon implements AutoCloseable {
   /**
    * @param root the store root
    * @param snapshotterSocket where containerd reaches the snapshotter; null: not served
    * @param registry how cold layers named by the CRI plugin are fetched
+   * @param cli runs the CLI's commands sent to {@code ROOT/daemon.sock}; null: no local API
    */
   public record Config(
       Path root,
@@ -35,7 +39,13 @@ public final class NodeDaemon implements AutoCloseable {
       RegistryClient registry,
       DiskBudget budget,
       Platform platform,
-      int fetchThreads) {}
+      int fetchThreads,
+      Cli cli) {}
+
+  /** A CLI command line run inside the daemon, on its store. */
+  public interface Cli {
+    int run(LayerStore store, List<String> args, Path cwd, PrintWriter out, PrintWriter err);
+  }
 
   private final Lifecycle lifecycle;
   private final LayerStore store;
@@ -83,6 +93,13 @@ public final class NodeDaemon implements AutoCloseable {
                     .withDeadlineAfter(30, TimeUnit.SECONDS)
                     .list(ListSnapshotsRequest.getDefaultInstance())
                     .forEachRemaining(batch -> {}));
+      }
+      if (config.cli() != null) {
+        Path socket = store.layout().daemonSocket();
+        lifecycle.add(
+            "CLI API on " + socket,
+            LocalApi.serve(
+                socket, (args, cwd, out, err) -> config.cli().run(store, args, cwd, out, err)));
       }
       return new NodeDaemon(lifecycle, store, snapshotter);
     } catch (IOException | RuntimeException e) {

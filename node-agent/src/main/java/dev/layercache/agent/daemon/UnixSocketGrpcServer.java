@@ -23,13 +23,10 @@ import java.util.concurrent.TimeUnit;
  */
 public final class UnixSocketGrpcServer implements AutoCloseable {
   static {
-    // grpc-netty sets SO_KEEPALIVE on every accepted channel; a unix socket has no such option and
-    // netty warns once per connection. The warning says nothing about the daemon.
-    System.setProperty(
-        "org.slf4j.simpleLogger.log.io.grpc.netty.shaded.io.netty.bootstrap.ServerBootstrap",
-        System.getProperty(
-            "org.slf4j.simpleLogger.log.io.grpc.netty.shaded.io.netty.bootstrap.ServerBootstrap",
-            "error"));
+    // grpc-netty sets SO_KEEPALIVE on every channel; a unix socket has no such option and netty
+    // warns once per connection. The warning says nothing about the daemon.
+    String logger = "org.slf4j.simpleLogger.log.io.grpc.netty.shaded.io.netty.bootstrap";
+    System.setProperty(logger, System.getProperty(logger, "error"));
   }
 
   private final Path socket;

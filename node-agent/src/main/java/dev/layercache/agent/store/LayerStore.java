@@ -266,6 +266,15 @@ public final class LayerStore implements Closeable {
     return debris;
   }
 
+  /**
+   * This writer's store for another part of the same process (a CLI command the daemon runs): it
+   * writes under the same lock, and closing it keeps the lock.
+   */
+  public LayerStore shared() {
+    requireWriter();
+    return new LayerStore(layout, null, lock);
+  }
+
   /** Whether this handle may write (it holds the writer lock). */
   public boolean writable() {
     return lock != null;

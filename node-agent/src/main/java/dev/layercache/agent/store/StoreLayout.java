@@ -7,6 +7,7 @@ import java.nio.file.Path;
  *
  * <pre>
  * ROOT/lock                      held (flock) by the one process that writes the store
+ * ROOT/daemon.sock               the daemon's local API, while a daemon serves this root
  * ROOT/staging/                  downloads and unpacks in progress; cleared at start
  * ROOT/layers/HEX/diff/          one unpacked layer, keyed by its diffID, ready to be a lowerdir
  * ROOT/layers/HEX/layer.json     what the layer is: diffID, sizes, the blob it came from
@@ -25,6 +26,11 @@ public record StoreLayout(Path root) {
 
   public Path lockFile() {
     return root.resolve("lock");
+  }
+
+  /** Where the daemon serving this root takes the CLI's commands (see LocalApi). */
+  public Path daemonSocket() {
+    return root.resolve("daemon.sock");
   }
 
   public Path staging() {

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.layercache.agent.cli.LayercacheCommand;
+import dev.layercache.agent.daemon.DaemonProcess;
 import dev.layercache.agent.kernel.DirFd;
 import dev.layercache.agent.kernel.KernelFeatures;
 import dev.layercache.agent.kernel.MountInfo;

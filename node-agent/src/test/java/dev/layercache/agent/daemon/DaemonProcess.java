@@ -1,4 +1,4 @@
-package dev.layercache.agent.snapshot;
+package dev.layercache.agent.daemon;
 
 import static org.awaitility.Awaitility.await;
 
@@ -11,12 +11,12 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** {@code layercache daemon} as its own process, from the jars the build packaged. */
-final class DaemonProcess implements AutoCloseable {
+public final class DaemonProcess implements AutoCloseable {
   private final List<String> command;
   private final Path log;
   private Process process;
 
-  DaemonProcess(Path root, Path socket, Path log, String... extraArgs) {
+  public DaemonProcess(Path root, Path socket, Path log, String... extraArgs) {
     Path repo = Path.of(System.getenv().getOrDefault("LAYERCACHE_REPO_ROOT", ".."));
     Path target = repo.resolve("node-agent/target");
     String java = ProcessHandle.current().info().command().orElse("java");
@@ -34,7 +34,7 @@ final class DaemonProcess implements AutoCloseable {
     this.log = log;
   }
 
-  DaemonProcess start() throws IOException {
+  public DaemonProcess start() throws IOException {
     long readyBefore = readyLines();
     process =
         new ProcessBuilder(command)
@@ -60,7 +60,7 @@ final class DaemonProcess implements AutoCloseable {
   }
 
   /** SIGTERM; the exit code. */
-  int stop() throws InterruptedException {
+  public int stop() throws InterruptedException {
     process.destroy();
     if (!process.waitFor(30, TimeUnit.SECONDS)) {
       process.destroyForcibly().waitFor();
@@ -69,7 +69,7 @@ final class DaemonProcess implements AutoCloseable {
     return process.exitValue();
   }
 
-  void kill9() throws InterruptedException {
+  public void kill9() throws InterruptedException {
     process.destroyForcibly().waitFor();
   }
 
