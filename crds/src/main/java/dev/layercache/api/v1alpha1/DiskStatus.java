@@ -22,6 +22,11 @@ public class DiskStatus {
   @JsonPropertyDescription("Bytes held by workspaces' upper layers.")
   private Long upperBytes;
 
+  @JsonPropertyDescription(
+      "Bytes of cached layers that no cached image shows: files a later layer removes or"
+          + " replaces, pulled and kept on the node for nothing (see layercache analyze).")
+  private Long wastedBytes;
+
   public Long getCapacityBytes() {
     return capacityBytes;
   }
@@ -54,6 +59,14 @@ public class DiskStatus {
     this.upperBytes = upperBytes;
   }
 
+  public Long getWastedBytes() {
+    return wastedBytes;
+  }
+
+  public void setWastedBytes(Long wastedBytes) {
+    this.wastedBytes = wastedBytes;
+  }
+
   @Override
   public boolean equals(Object o) {
     if (this == o) return true;
@@ -62,12 +75,13 @@ public class DiskStatus {
     return Objects.equals(capacityBytes, other.capacityBytes)
         && Objects.equals(usedBytes, other.usedBytes)
         && Objects.equals(layerBytes, other.layerBytes)
-        && Objects.equals(upperBytes, other.upperBytes);
+        && Objects.equals(upperBytes, other.upperBytes)
+        && Objects.equals(wastedBytes, other.wastedBytes);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(capacityBytes, usedBytes, layerBytes, upperBytes);
+    return Objects.hash(capacityBytes, usedBytes, layerBytes, upperBytes, wastedBytes);
   }
 
   @Override
@@ -84,6 +98,8 @@ public class DiskStatus {
         + ", "
         + "upperBytes="
         + upperBytes
+        + ", wastedBytes="
+        + wastedBytes
         + "}";
   }
 }

@@ -40,6 +40,11 @@ import io.fabric8.kubernetes.model.annotation.Version;
     priority = 1)
 @AdditionalPrinterColumn(name = "Layers", jsonPath = ".status.readyLayers", type = Type.STRING)
 @AdditionalPrinterColumn(name = "Saved", jsonPath = ".status.saved", type = Type.STRING)
+@AdditionalPrinterColumn(
+    name = "Wasted",
+    jsonPath = ".status.wasted",
+    type = Type.STRING,
+    priority = 1)
 public class NodeCache extends CustomResource<NodeCacheSpec, NodeCacheStatus> {
 
   @Override

@@ -57,6 +57,9 @@ public class NodeCacheStatus {
   @JsonPropertyDescription("savings.savedBytes in binary units (3.1Gi); for kubectl get.")
   private String saved;
 
+  @JsonPropertyDescription("disk.wastedBytes in binary units (120Mi); for kubectl get -o wide.")
+  private String wasted;
+
   public Long getObservedGeneration() {
     return observedGeneration;
   }
@@ -145,6 +148,14 @@ public class NodeCacheStatus {
     this.saved = saved;
   }
 
+  public String getWasted() {
+    return wasted;
+  }
+
+  public void setWasted(String wasted) {
+    this.wasted = wasted;
+  }
+
   @Override
   public boolean equals(Object o) {
     if (this == o) return true;
@@ -160,7 +171,8 @@ public class NodeCacheStatus {
         && Objects.equals(disk, other.disk)
         && Objects.equals(diskUsage, other.diskUsage)
         && Objects.equals(savings, other.savings)
-        && Objects.equals(saved, other.saved);
+        && Objects.equals(saved, other.saved)
+        && Objects.equals(wasted, other.wasted);
   }
 
   @Override
@@ -214,6 +226,8 @@ public class NodeCacheStatus {
         + ", "
         + "saved="
         + saved
+        + ", wasted="
+        + wasted
         + "}";
   }
 }

@@ -50,7 +50,41 @@ public final class ImageAnalyzer {
     int removed;
   }
 
+  /** One image's layers stacked: every file's data, which of it the top still shows, and why. */
+  private record Stack(
+      List<Data> all,
+      Set<Data> reachable,
+      Map<Data, String> firstName,
+      Map<Data, Integer> hiddenBy,
+      List<LayerCounts> counts) {}
+
   public ImageAnalysis analyze(ImageRecord image) throws IOException {
+    Stack stack = stack(image);
+    return report(image, stack);
+  }
+
+  /**
+   * The bytes on a node that hold cached images' files no image's merged view reaches: a layer's
+   * file hidden in one image but shown by another is not wasted. Each distinct layer counts once.
+   */
+  public long wastedOnNode(List<ImageRecord> images) throws IOException {
+    Map<Object, Long> sizes = new HashMap<>();
+    Set<Object> reachable = new HashSet<>();
+    for (ImageRecord image : images) {
+      Stack stack = stack(image);
+      stack.all().forEach(d -> sizes.put(d.inode(), d.bytes()));
+      stack.reachable().forEach(d -> reachable.add(d.inode()));
+    }
+    long wasted = 0;
+    for (Map.Entry<Object, Long> file : sizes.entrySet()) {
+      if (!reachable.contains(file.getKey())) {
+        wasted += file.getValue();
+      }
+    }
+    return wasted;
+  }
+
+  private Stack stack(ImageRecord image) throws IOException {
     NavigableMap<String, Visible> visible = new TreeMap<>();
     Map<Data, String> firstName = new HashMap<>();
     Map<Data, Integer> hiddenBy = new HashMap<>();
@@ -116,14 +150,19 @@ public final class ImageAnalyzer {
         reachable.add(v.data());
       }
     }
+    return new Stack(all, reachable, firstName, hiddenBy, counts);
+  }
+
+  private static ImageAnalysis report(ImageRecord image, Stack stack) {
+    List<ImageRecord.Layer> layers = image.layers();
     long total = 0;
     long wasted = 0;
     long userWasted = 0;
     long[] wastedPerLayer = new long[layers.size()];
     List<ImageAnalysis.WastedPath> largest = new ArrayList<>();
-    for (Data data : all) {
+    for (Data data : stack.all()) {
       total += data.bytes();
-      if (reachable.contains(data)) {
+      if (stack.reachable().contains(data)) {
         continue;
       }
       wasted += data.bytes();
@@ -134,7 +173,10 @@ public final class ImageAnalyzer {
       if (data.bytes() > 0) {
         largest.add(
             new ImageAnalysis.WastedPath(
-                firstName.get(data), data.bytes(), data.layer(), hiddenBy.get(data)));
+                stack.firstName().get(data),
+                data.bytes(),
+                data.layer(),
+                stack.hiddenBy().get(data)));
       }
     }
     largest.sort(
@@ -143,7 +185,7 @@ public final class ImageAnalyzer {
             .thenComparing(ImageAnalysis.WastedPath::path));
     List<ImageAnalysis.LayerAnalysis> perLayer = new ArrayList<>();
     for (int i = 0; i < layers.size(); i++) {
-      LayerCounts c = counts.get(i);
+      LayerCounts c = stack.counts().get(i);
       perLayer.add(
           new ImageAnalysis.LayerAnalysis(
               i, layers.get(i).diffId(), c.size, c.added, c.changed, c.removed, wastedPerLayer[i]));

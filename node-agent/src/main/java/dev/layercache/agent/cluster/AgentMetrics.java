@@ -4,6 +4,7 @@ import dev.layercache.agent.workspace.SpaceReport;
 import dev.layercache.api.v1alpha1.LayerState;
 import dev.layercache.api.v1alpha1.NodeCacheStatus;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
@@ -21,6 +22,7 @@ public final class AgentMetrics {
   private final AtomicLong savedBytes = new AtomicLong();
   private final AtomicLong workspaces = new AtomicLong();
   private final AtomicLong upperBytes = new AtomicLong();
+  private final AtomicLong wastedBytes = new AtomicLong();
   private final AtomicLong layersFailed = new AtomicLong();
   private final Counter pulledBytes;
   private final Counter pullFailures;
@@ -36,6 +38,9 @@ public final class AgentMetrics {
     registry.gauge("layercache_saved_bytes", savedBytes);
     registry.gauge("layercache_workspaces", workspaces);
     registry.gauge("layercache_upper_bytes", upperBytes);
+    Gauge.builder("layercache_wasted_bytes", wastedBytes, AtomicLong::get)
+        .description("Bytes of cached layers no cached image shows (removed or replaced later)")
+        .register(registry);
     registry.gauge("layercache_layers_failed", layersFailed);
     pulledBytes =
         Counter.builder("layercache_pulled_bytes")
@@ -81,6 +86,9 @@ public final class AgentMetrics {
     savedBytes.set(space.savedBytes());
     workspaces.set(workspaceCount);
     upperBytes.set(space.upperBytes());
+    if (status.getDisk() != null && status.getDisk().getWastedBytes() != null) {
+      wastedBytes.set(status.getDisk().getWastedBytes());
+    }
     layersFailed.set(
         status.getLayers().stream().filter(l -> l.getState() == LayerState.Failed).count());
   }

@@ -1,5 +1,7 @@
 package dev.layercache.agent.cluster;
 
+import dev.layercache.agent.analyze.ImageAnalyzer;
+import dev.layercache.agent.analyze.NodeWaste;
 import dev.layercache.agent.kernel.FsStats;
 import dev.layercache.agent.kernel.Syscalls;
 import dev.layercache.agent.store.DiskBudget;
@@ -85,6 +87,7 @@ public final class NodeAgent implements AutoCloseable {
   private final AtomicBoolean syncRequested = new AtomicBoolean();
   private final AtomicBoolean healthy = new AtomicBoolean();
   private final WorkspaceConvergence workspaceConvergence;
+  private final NodeWaste wasted;
   private SharedIndexInformer<NodeCache> informer;
   private Instant lastWrite = Instant.EPOCH;
   private Instant lastSync = Instant.EPOCH;
@@ -105,6 +108,7 @@ public final class NodeAgent implements AutoCloseable {
     this.kube = kube;
     this.nodeName = nodeName;
     this.store = store;
+    this.wasted = new NodeWaste(new ImageAnalyzer(store.layout()));
     this.workspaces = workspaces;
     this.registries = registries;
     this.budget = budget;
@@ -339,6 +343,7 @@ public final class NodeAgent implements AutoCloseable {
     disk.setUsedBytes(fs.capacityBytes() - fs.freeBlocks() * fs.blockSize());
     disk.setLayerBytes(space.layerBytes());
     disk.setUpperBytes(space.upperBytes());
+    disk.setWastedBytes(wasted.of(store.images()));
     NodeCacheStatus status =
         NodeCacheStatusBuilder.build(
             nodeCache,

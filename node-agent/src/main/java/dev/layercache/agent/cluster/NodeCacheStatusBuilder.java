@@ -51,6 +51,9 @@ final class NodeCacheStatusBuilder {
     savings.setSavedBytes(seen.space().savedBytes());
     status.setSavings(savings);
     status.setSaved(ByteSizes.binary(seen.space().savedBytes()));
+    if (seen.disk().getWastedBytes() != null) {
+      status.setWasted(ByteSizes.binary(seen.disk().getWastedBytes()));
+    }
 
     long ready = seen.layers().stream().filter(l -> l.getState() == LayerState.Ready).count();
     int wanted = seen.layers().size();

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.layercache.agent.cli.CliRun;
 import dev.layercache.agent.kernel.RootRequired;
+import dev.layercache.agent.store.LayerStore;
 import dev.layercache.oci.Compression;
 import dev.layercache.oci.testing.ImageBuilder;
 import dev.layercache.oci.testing.ImageFormat;
@@ -140,6 +141,32 @@ class AnalyzeIT {
     CliRun run = run("-o", "json", "analyze", registry.reference(repoTag).toString());
     assertThat(run.exit()).as(run.err()).isZero();
     return JSON.readTree(run.out());
+  }
+
+  @Test
+  void aNodeWastesOnlyWhatNoCachedImageShows() throws Exception {
+    TarBuilder base = new TarBuilder().file("opt/tool", bytes(900), 0644);
+    ImageBuilder.oci(TestImages.AMD64)
+        .layer(base, Compression.GZIP)
+        .build()
+        .push(registry.client(), registry.reference("demo/with-tool:1"));
+    ImageBuilder.oci(TestImages.AMD64)
+        .layer(base, Compression.GZIP)
+        .layer(new TarBuilder().whiteout("opt/tool"), Compression.GZIP)
+        .build()
+        .push(registry.client(), registry.reference("demo/without-tool:1"));
+    assertThat(run("pull", registry.reference("demo/without-tool:1").toString()).exit()).isZero();
+    try (LayerStore store = LayerStore.open(root)) {
+      ImageAnalyzer analyzer = new ImageAnalyzer(store.layout());
+      assertThat(analyzer.wastedOnNode(store.images())).isEqualTo(900);
+    }
+    // The same layer shows the file in another cached image: nothing on the node is wasted.
+    assertThat(run("pull", registry.reference("demo/with-tool:1").toString()).exit()).isZero();
+    try (LayerStore store = LayerStore.open(root)) {
+      ImageAnalyzer analyzer = new ImageAnalyzer(store.layout());
+      assertThat(analyzer.wastedOnNode(store.images())).isZero();
+      assertThat(new NodeWaste(analyzer).of(store.images())).isZero();
+    }
   }
 
   @Test

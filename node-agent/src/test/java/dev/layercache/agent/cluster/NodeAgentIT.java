@@ -272,6 +272,8 @@ class NodeAgentIT {
 
     // One image (its layers once) plus one workspace over the same layers.
     long layerBytes = status.getDisk().getLayerBytes();
+    assertThat(status.getDisk().getWastedBytes()).as("its image hides nothing").isZero();
+    assertThat(status.getWasted()).isEqualTo("0");
     assertThat(layerBytes).isEqualTo("ID=agent\n".length() + "old".length() + "run".length());
     await()
         .atMost(Duration.ofSeconds(20))
