@@ -10,8 +10,16 @@ import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElectionConfig;
+import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.LeaseLock;
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -82,5 +90,37 @@ class DeployIT {
           .isEqualTo(template.getSpec().getServiceAccountName());
       assertThat(admin.resource(pod).get()).isNull();
     }
+  }
+
+  @Test
+  void theOperatorsServiceAccountHoldsAndRenewsItsLease(KubeControlPlane cluster) throws Exception {
+    // What the operator's leader election does, with deploy/'s RBAC: fabric8's LeaderElector
+    // creates the Lease, then renews it with a patch.
+    RenderedDeploy.install(cluster);
+    CountDownLatch leading = new CountDownLatch(1);
+    AtomicBoolean stopped = new AtomicBoolean();
+    try (KubernetesClient operator =
+        cluster.serviceAccountClient("layercache-system", "layercache-operator")) {
+      LeaderElectionConfig config =
+          new LeaderElectionConfig(
+              new LeaseLock("layercache-system", "deploy-it-lease", "deploy-it"),
+              Duration.ofSeconds(4),
+              Duration.ofSeconds(3),
+              Duration.ofMillis(500),
+              new LeaderCallbacks(leading::countDown, () -> stopped.set(true), leader -> {}),
+              false, // keep the Lease as renewed, to read it below
+              "deploy-it");
+      var election = operator.leaderElector().withConfig(config).build().start();
+      try {
+        assertThat(leading.await(30, TimeUnit.SECONDS)).as("became leader").isTrue();
+        Thread.sleep(6000); // longer than the lease: only renewals keep it
+        assertThat(stopped).as("lost the lease").isFalse();
+      } finally {
+        election.cancel(true);
+      }
+    }
+    Lease lease =
+        cluster.admin().leases().inNamespace("layercache-system").withName("deploy-it-lease").get();
+    assertThat(lease.getSpec().getRenewTime()).isAfter(lease.getSpec().getAcquireTime());
   }
 }
