@@ -64,7 +64,8 @@ class CrdSchemaTest {
             "Disk=.status.diskUsage",
             "Synced=.status.lastSyncTime",
             "Layers=.status.readyLayers",
-            "Saved=.status.saved");
+            "Saved=.status.saved",
+            "Wasted=.status.wasted");
   }
 
   @Test
