@@ -72,7 +72,7 @@ if ! pid_alive "$RUN/registry.pid" docker-registry; then start_registry; started
 
 echo "building layercache ..." >&2
 "$REPO/layercache" --version >/dev/null
-(cd "$REPO" && ./mvnw -q -B -o -pl node-agent test-compile -Dspotless.check.skip=true)
+(cd "$REPO" && ./mvnw -q -B -o -pl node-agent -am test-compile -Dspotless.check.skip=true)
 # Run the built jar directly (the launcher would rebuild if sources changed during the benchmark),
 # with the class-data-sharing archive the launcher makes on its first run after a build.
 rm -f "$REPO/node-agent/target/layercache.jsa"
