@@ -17,9 +17,10 @@ ETCD_VERSION=v3.6.16         # go.etcd.io/etcd/server/v3; the 3.6 line is what K
 CRICTL_VERSION=v1.37.0       # sigs.k8s.io/cri-tools
 CSI_SANITY_VERSION=v5.6.0    # github.com/kubernetes-csi/csi-test/v5
 DIVE_VERSION=v0.13.1         # github.com/wagoodman/dive: the oracle of `layercache analyze`
+HELM_VERSION=v3.22.0         # helm.sh/helm/v3: lints and renders deploy/helm/layercache
 
 CONTROL_PLANE=(etcd kube-apiserver kube-controller-manager kubectl)
-ALL=("${CONTROL_PLANE[@]}" kube-scheduler kubelet crictl csi-sanity dive)
+ALL=("${CONTROL_PLANE[@]}" kube-scheduler kubelet crictl csi-sanity dive helm)
 
 TOOLS=${LAYERCACHE_TOOLS:-$HOME/.cache/layercache/tools}
 K8S_DIR=${KUBEAPITEST_HOME:-$HOME/.kubeapitest}/k8s/${K8S_VERSION#v}-linux-amd64
@@ -43,6 +44,7 @@ target_of() {
     crictl) echo "$TOOLS/crictl-$CRICTL_VERSION/crictl" ;;
     csi-sanity) echo "$TOOLS/csi-sanity-$CSI_SANITY_VERSION/csi-sanity" ;;
     dive) echo "$TOOLS/dive-$DIVE_VERSION/dive" ;;
+    helm) echo "$TOOLS/helm-$HELM_VERSION/helm" ;;
     *) echo "unknown binary '$1'; known: ${ALL[*]}" >&2; return 1 ;;
   esac
 }
@@ -120,6 +122,10 @@ build_one() {
     dive)
       dir=$(plain_module dive github.com/wagoodman/dive "$DIVE_VERSION")
       pkg=github.com/wagoodman/dive ;;
+    helm)
+      dir=$(plain_module helm helm.sh/helm/v3 "$HELM_VERSION")
+      pkg=helm.sh/helm/v3/cmd/helm
+      ldflags+=" -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION" ;;
     *)
       dir=$(k8s_module)
       pkg=k8s.io/kubernetes/cmd/$name

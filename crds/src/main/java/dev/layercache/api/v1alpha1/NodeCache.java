@@ -21,7 +21,15 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @Singular("nodecache")
 @Plural("nodecaches")
 @ShortNames("nc")
-// kubectl shows the columns in this order: the generator sorts them by jsonPath.
+// kubectl shows the columns in this declared order, AGE last: the generator sorts them by jsonPath,
+// and CrdDriftTest puts them back in this order in the committed CRDs (PrinterColumnOrder).
+@AdditionalPrinterColumn(
+    name = "Ready",
+    jsonPath = ".status.conditions[?(@.type==\"Ready\")].status",
+    type = Type.STRING)
+@AdditionalPrinterColumn(name = "Layers", jsonPath = ".status.readyLayers", type = Type.STRING)
+@AdditionalPrinterColumn(name = "Disk", jsonPath = ".status.diskUsage", type = Type.STRING)
+@AdditionalPrinterColumn(name = "Saved", jsonPath = ".status.saved", type = Type.STRING)
 @AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = Type.DATE)
 @AdditionalPrinterColumn(
     name = "Agent",
@@ -29,17 +37,10 @@ import io.fabric8.kubernetes.model.annotation.Version;
     type = Type.STRING,
     priority = 1)
 @AdditionalPrinterColumn(
-    name = "Ready",
-    jsonPath = ".status.conditions[?(@.type==\"Ready\")].status",
-    type = Type.STRING)
-@AdditionalPrinterColumn(name = "Disk", jsonPath = ".status.diskUsage", type = Type.STRING)
-@AdditionalPrinterColumn(
     name = "Synced",
     jsonPath = ".status.lastSyncTime",
     type = Type.DATE,
     priority = 1)
-@AdditionalPrinterColumn(name = "Layers", jsonPath = ".status.readyLayers", type = Type.STRING)
-@AdditionalPrinterColumn(name = "Saved", jsonPath = ".status.saved", type = Type.STRING)
 @AdditionalPrinterColumn(
     name = "Wasted",
     jsonPath = ".status.wasted",

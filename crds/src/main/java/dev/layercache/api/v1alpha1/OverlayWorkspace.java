@@ -19,17 +19,18 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @Singular("overlayworkspace")
 @Plural("overlayworkspaces")
 @ShortNames("ows")
-// kubectl shows the columns in this order: the generator sorts them by jsonPath.
+// kubectl shows the columns in this declared order, AGE last: the generator sorts them by jsonPath,
+// and CrdDriftTest puts them back in this order in the committed CRDs (PrinterColumnOrder).
+@AdditionalPrinterColumn(name = "Phase", jsonPath = ".status.phase", type = Type.STRING)
+@AdditionalPrinterColumn(name = "Node", jsonPath = ".status.nodeName", type = Type.STRING)
+@AdditionalPrinterColumn(name = "Image", jsonPath = ".spec.image", type = Type.STRING)
+@AdditionalPrinterColumn(name = "Upper", jsonPath = ".status.upperSize", type = Type.STRING)
 @AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = Type.DATE)
-@AdditionalPrinterColumn(name = "Image", jsonPath = ".spec.image", type = Type.STRING, priority = 1)
 @AdditionalPrinterColumn(
     name = "Merged",
     jsonPath = ".status.mergedPath",
     type = Type.STRING,
     priority = 1)
-@AdditionalPrinterColumn(name = "Node", jsonPath = ".status.nodeName", type = Type.STRING)
-@AdditionalPrinterColumn(name = "Phase", jsonPath = ".status.phase", type = Type.STRING)
-@AdditionalPrinterColumn(name = "Upper", jsonPath = ".status.upperSize", type = Type.STRING)
 public class OverlayWorkspace extends CustomResource<OverlayWorkspaceSpec, OverlayWorkspaceStatus>
     implements Namespaced {
 

@@ -43,29 +43,45 @@ class CrdSchemaTest {
   void printerColumnsAnswerTheFirstQuestion() {
     assertThat(columns("layercaches"))
         .containsExactly(
-            "Age=.metadata.creationTimestamp",
             "Images=.spec.images",
-            "Failed=.status.nodes.failed",
             "Ready=.status.readyNodes",
-            "Size=.status.size");
+            "Failed=.status.nodes.failed",
+            "Size=.status.size",
+            "Age=.metadata.creationTimestamp");
     assertThat(columns("overlayworkspaces"))
         .containsExactly(
-            "Age=.metadata.creationTimestamp",
-            "Image=.spec.image",
-            "Merged=.status.mergedPath",
-            "Node=.status.nodeName",
             "Phase=.status.phase",
-            "Upper=.status.upperSize");
+            "Node=.status.nodeName",
+            "Image=.spec.image",
+            "Upper=.status.upperSize",
+            "Age=.metadata.creationTimestamp",
+            "Merged=.status.mergedPath");
     assertThat(columns("nodecaches"))
         .containsExactly(
+            "Ready=.status.conditions[?(@.type==\"Ready\")].status",
+            "Layers=.status.readyLayers",
+            "Disk=.status.diskUsage",
+            "Saved=.status.saved",
             "Age=.metadata.creationTimestamp",
             "Agent=.status.agentVersion",
-            "Ready=.status.conditions[?(@.type==\"Ready\")].status",
-            "Disk=.status.diskUsage",
             "Synced=.status.lastSyncTime",
-            "Layers=.status.readyLayers",
-            "Saved=.status.saved",
             "Wasted=.status.wasted");
+  }
+
+  @Test
+  void ageIsTheLastColumnOfPlainKubectlGet() {
+    for (String plural : List.of("layercaches", "overlayworkspaces", "nodecaches")) {
+      List<String> shown = new ArrayList<>();
+      crd(plural)
+          .at("/spec/versions/0/additionalPrinterColumns")
+          .forEach(
+              c -> {
+                if (c.path("priority").asInt() == 0) {
+                  shown.add(c.get("name").asText());
+                }
+              });
+      assertThat(shown).as(plural).hasSizeGreaterThan(1).last().isEqualTo("Age");
+    }
   }
 
   @Test
