@@ -5,6 +5,7 @@ import dev.layercache.agent.store.DiskBudget;
 import dev.layercache.kube.Shutdown;
 import dev.layercache.oci.Platform;
 import java.io.PrintWriter;
+import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -18,8 +19,9 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "daemon",
     description =
-        "Run the node daemon: the store's one writer, serving containerd's snapshotter API and"
-            + " the CLI's writing commands on this root. Stops on SIGTERM or SIGINT (exit 0).")
+        "Run the node daemon: the store's one writer, serving containerd's snapshotter API, the"
+            + " CLI's writing commands on this root and, with --csi-address, the CSI node plugin"
+            + " workspace.layercache.dev. Stops on SIGTERM or SIGINT (exit 0).")
 final class DaemonCommand implements Callable<Integer> {
   /** How long closing may take after SIGTERM: the gRPC server waits at most 3 s for calls. */
   private static final Duration SHUTDOWN_BOUND = Duration.ofSeconds(30);
@@ -33,6 +35,20 @@ final class DaemonCommand implements Callable<Integer> {
       defaultValue = "/run/layercache/snapshotter.sock",
       description = "Unix socket for containerd's proxy_plugins entry (default: ${DEFAULT-VALUE}).")
   Path snapshotterAddress;
+
+  @Option(
+      names = "--csi-address",
+      paramLabel = "SOCKET",
+      description =
+          "Unix socket for the kubelet's CSI calls (node-driver-registrar registers it);"
+              + " not served without it.")
+  Path csiAddress;
+
+  @Option(
+      names = "--node-id",
+      paramLabel = "NODE",
+      description = "The node's name as the kubelet knows it, for CSI (default: the host name).")
+  String nodeId;
 
   @Option(
       names = "--high-watermark",
@@ -54,14 +70,23 @@ final class DaemonCommand implements Callable<Integer> {
                 new DiskBudget(highWatermark),
                 Platform.host(),
                 4,
-                LayercacheCommand::runInDaemon))) {
+                LayercacheCommand::runInDaemon,
+                csiAddress == null
+                    ? null
+                    : new NodeDaemon.Csi(
+                        csiAddress,
+                        nodeId != null ? nodeId : InetAddress.getLocalHost().getHostName(),
+                        new LayercacheCommand.Version().getVersion()[0],
+                        null)))) {
+      daemon.recovery().lines().forEach(line -> err.println("layercache: " + line));
       err.println(
           "layercache: daemon on "
               + daemon.store().layout().root()
               + ", snapshotter on "
               + snapshotterAddress
               + ", CLI on "
-              + daemon.store().layout().daemonSocket());
+              + daemon.store().layout().daemonSocket()
+              + (csiAddress == null ? "" : ", CSI node plugin on " + csiAddress));
       err.flush();
       shutdown.await();
     }

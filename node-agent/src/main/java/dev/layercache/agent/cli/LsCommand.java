@@ -25,7 +25,7 @@ final class LsCommand implements Callable<Integer> {
       Json.print(out, "WorkspaceList", workspaces.stream().map(LsCommand::describe).toList());
       return 0;
     }
-    Table table = new Table("NAME", "IMAGE", "STATE", "RECLAIM", "UPPER", "MERGED");
+    Table table = new Table("NAME", "IMAGE", "STATE", "RECLAIM", "UPPER", "PODS", "MERGED");
     for (WorkspaceInfo ws : workspaces) {
       table.row(
           ws.record().name(),
@@ -33,6 +33,7 @@ final class LsCommand implements Callable<Integer> {
           ws.state(),
           ws.reclaimPolicy(),
           Sizes.upper(ws.upperBytes(), ws.record().sizeLimitBytes()),
+          String.valueOf(ws.binds().size()),
           ws.layout().merged());
     }
     table.print(out);
@@ -55,6 +56,8 @@ final class LsCommand implements Callable<Integer> {
     json.put("upperPath", ws.layout().upper().toString());
     json.put("workPath", ws.layout().work().toString());
     json.put("createdAt", ws.record().createdAt());
+    // Where pods see it: binds of its merged view (CSI volumes' target paths).
+    json.put("binds", ws.binds().stream().map(Object::toString).toList());
     return json;
   }
 }

@@ -1,16 +1,29 @@
 package dev.layercache.agent.daemon;
 
+import dev.layercache.agent.csi.AppliedWorkspaces;
+import dev.layercache.agent.csi.CsiPlugin;
+import dev.layercache.agent.csi.NamedWorkspaces;
+import dev.layercache.agent.csi.VolumePublisher;
+import dev.layercache.agent.csi.wire.IdentityGrpc;
+import dev.layercache.agent.csi.wire.ProbeRequest;
 import dev.layercache.agent.kernel.KernelFeatures;
+import dev.layercache.agent.kernel.OverlayMounter;
 import dev.layercache.agent.snapshot.CriLabelledLayers;
 import dev.layercache.agent.snapshot.SnapshotsService;
 import dev.layercache.agent.snapshot.Snapshotter;
 import dev.layercache.agent.snapshot.wire.ListSnapshotsRequest;
 import dev.layercache.agent.snapshot.wire.SnapshotsGrpc;
 import dev.layercache.agent.store.DiskBudget;
+import dev.layercache.agent.store.ImagePuller;
 import dev.layercache.agent.store.LayerFetcher;
 import dev.layercache.agent.store.LayerStore;
+import dev.layercache.agent.store.PullListener;
+import dev.layercache.agent.workspace.RecoveryReport;
+import dev.layercache.agent.workspace.WorkspaceManager;
+import dev.layercache.oci.ImageReference;
 import dev.layercache.oci.Platform;
 import dev.layercache.oci.RegistryClient;
+import io.grpc.BindableService;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -21,10 +34,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The node's one long-running engine: it holds the store's writer lock and serves what the node
- * asks of it (containerd's snapshotter API, the CLI's commands). Parts start in order and stop in
- * reverse on {@link #close()}; the in-cluster agent embeds a daemon and {@link #add adds} its own
- * loops.
+ * The node's one long-running engine: it holds the store's writer lock, owns the workspaces
+ * (recovered at start) and serves what the node asks of it (containerd's snapshotter API, the CLI's
+ * commands, the CSI node plugin). Parts start in order and stop in reverse on {@link #close()}; the
+ * in-cluster agent embeds a daemon and {@link #add adds} its own loops.
  */
 public final class NodeDaemon implements AutoCloseable {
   /**
@@ -32,6 +45,7 @@ public final class NodeDaemon implements AutoCloseable {
    * @param snapshotterSocket where containerd reaches the snapshotter; null: not served
    * @param registry how cold layers named by the CRI plugin are fetched
    * @param cli runs the CLI's commands sent to {@code ROOT/daemon.sock}; null: no local API
+   * @param csi the CSI node plugin; null: not served
    */
   public record Config(
       Path root,
@@ -40,20 +54,39 @@ public final class NodeDaemon implements AutoCloseable {
       DiskBudget budget,
       Platform platform,
       int fetchThreads,
-      Cli cli) {}
+      Cli cli,
+      Csi csi) {}
 
   /** A CLI command line run inside the daemon, on its store. */
   public interface Cli {
     int run(LayerStore store, List<String> args, Path cwd, PrintWriter out, PrintWriter err);
   }
 
+  /**
+   * The CSI node plugin {@value CsiPlugin#NAME}.
+   *
+   * @param socket where the kubelet (through node-driver-registrar) reaches it
+   * @param nodeId the Kubernetes node name
+   * @param named where OverlayWorkspaces are found; null: those {@code layercache apply} made
+   */
+  public record Csi(Path socket, String nodeId, String version, NamedWorkspaces named) {}
+
   private final Lifecycle lifecycle;
   private final LayerStore store;
+  private final WorkspaceManager workspaces;
+  private final RecoveryReport recovery;
   private final Snapshotter snapshotter;
 
-  private NodeDaemon(Lifecycle lifecycle, LayerStore store, Snapshotter snapshotter) {
+  private NodeDaemon(
+      Lifecycle lifecycle,
+      LayerStore store,
+      WorkspaceManager workspaces,
+      RecoveryReport recovery,
+      Snapshotter snapshotter) {
     this.lifecycle = lifecycle;
     this.store = store;
+    this.workspaces = workspaces;
+    this.recovery = recovery;
     this.snapshotter = snapshotter;
   }
 
@@ -74,12 +107,18 @@ public final class NodeDaemon implements AutoCloseable {
       lifecycle.add("layer fetches", fetches::shutdownNow);
       LayerFetcher fetcher =
           new LayerFetcher(config.registry(), store, config.budget(), fetches, clock);
+      KernelFeatures kernel = KernelFeatures.get();
+      WorkspaceManager workspaces =
+          new WorkspaceManager(
+              store, new OverlayMounter(kernel, store.layout().links()), kernel, clock);
+      // Before any server answers: a volume the kubelet published before a crash is found again.
+      RecoveryReport recovery = workspaces.recover();
       Snapshotter snapshotter =
           new Snapshotter(
               store,
               new CriLabelledLayers(
                   config.registry(), fetcher, config.budget(), config.root(), config.platform()),
-              KernelFeatures.get().index(),
+              kernel.index(),
               clock);
       if (config.snapshotterSocket() != null) {
         UnixSocketGrpcServer server =
@@ -101,7 +140,31 @@ public final class NodeDaemon implements AutoCloseable {
             LocalApi.serve(
                 socket, (args, cwd, out, err) -> config.cli().run(store, args, cwd, out, err)));
       }
-      return new NodeDaemon(lifecycle, store, snapshotter);
+      Csi csi = config.csi();
+      if (csi != null) {
+        ImagePuller puller =
+            new ImagePuller(config.registry(), store, config.budget(), fetches, clock);
+        VolumePublisher publisher =
+            new VolumePublisher(
+                workspaces,
+                image ->
+                    puller.ensure(
+                        ImageReference.parse(image), config.platform(), PullListener.NONE),
+                csi.named() != null ? csi.named() : new AppliedWorkspaces(workspaces));
+        UnixSocketGrpcServer server =
+            lifecycle.add(
+                "CSI node plugin on " + csi.socket(),
+                UnixSocketGrpcServer.start(
+                    csi.socket(),
+                    CsiPlugin.services(publisher, csi.nodeId(), csi.version())
+                        .toArray(BindableService[]::new)));
+        server.warmUp(
+            channel ->
+                IdentityGrpc.newBlockingStub(channel)
+                    .withDeadlineAfter(30, TimeUnit.SECONDS)
+                    .probe(ProbeRequest.getDefaultInstance()));
+      }
+      return new NodeDaemon(lifecycle, store, workspaces, recovery, snapshotter);
     } catch (IOException | RuntimeException e) {
       lifecycle.close();
       throw e;
@@ -110,6 +173,16 @@ public final class NodeDaemon implements AutoCloseable {
 
   public LayerStore store() {
     return store;
+  }
+
+  /** The workspaces: the daemon is their one manager, as it is the store's one writer. */
+  public WorkspaceManager workspaces() {
+    return workspaces;
+  }
+
+  /** What recovering the workspaces at start found and did. */
+  public RecoveryReport recovery() {
+    return recovery;
   }
 
   public Snapshotter snapshotter() {

@@ -34,6 +34,12 @@ public final class DaemonProcess implements AutoCloseable {
     this.log = log;
   }
 
+  /** Adds options of the daemon command itself, e.g. {@code --csi-address SOCKET}. */
+  public DaemonProcess withDaemonOptions(String... options) {
+    command.addAll(List.of(options));
+    return this;
+  }
+
   public DaemonProcess start() throws IOException {
     long readyBefore = readyLines();
     process =

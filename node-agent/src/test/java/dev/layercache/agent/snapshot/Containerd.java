@@ -18,7 +18,7 @@ import java.util.stream.Stream;
  * layercache daemon as the proxy snapshotter {@value #SNAPSHOTTER}, and the CRI plugin set to it
  * with snapshot annotations on. Talked to with ctr and crictl.
  */
-final class Containerd implements AutoCloseable {
+public final class Containerd implements AutoCloseable {
   static final String SNAPSHOTTER = "layercache";
 
   private final Path dir;
@@ -40,7 +40,7 @@ final class Containerd implements AutoCloseable {
     return base.resolve("bin").resolve("crictl");
   }
 
-  static void requireTools() {
+  public static void requireTools() {
     RootRequired.assumeOverlayfs();
     for (String tool : List.of("/usr/bin/containerd", "/usr/bin/ctr", "/usr/sbin/runc")) {
       RootRequired.require(
@@ -55,7 +55,7 @@ final class Containerd implements AutoCloseable {
   /**
    * @param registries loopback registries containerd reaches over plain HTTP
    */
-  static Containerd start(
+  public static Containerd start(
       Path dir, Path snapshotterSocket, String sandboxImage, List<String> registries)
       throws IOException, InterruptedException {
     StringBuilder toml = new StringBuilder();
@@ -155,7 +155,7 @@ final class Containerd implements AutoCloseable {
     return run(command, mayFail);
   }
 
-  String ctr(String... args) throws IOException, InterruptedException {
+  public String ctr(String... args) throws IOException, InterruptedException {
     return ctr(List.of(args), false).out();
   }
 

@@ -48,7 +48,7 @@ public final class StaticTool {
       }
       """;
 
-  static byte[] build(Path dir) throws IOException, InterruptedException {
+  public static byte[] build(Path dir) throws IOException, InterruptedException {
     return compile(dir, SOURCE);
   }
 
