@@ -105,6 +105,56 @@ public class DeployManifestsTest {
   }
 
   @Test
+  void theAgentServesTheCsiPluginTheKubeletFindsThroughTheRegistrar() throws IOException {
+    JsonNode driver = only(render(DEPLOY), "CSIDriver");
+    assertThat(driver.at("/metadata/name").asText()).isEqualTo("workspace.layercache.dev");
+    assertThat(driver.at("/spec/attachRequired").asBoolean(true)).isFalse();
+    assertThat(driver.at("/spec/podInfoOnMount").asBoolean()).isTrue();
+    assertThat(driver.at("/spec/volumeLifecycleModes").toString()).isEqualTo("[\"Ephemeral\"]");
+
+    JsonNode pod = only(render(DEPLOY), "DaemonSet").at("/spec/template/spec");
+    JsonNode agent = pod.at("/containers/0");
+    String socket = "/var/lib/kubelet/plugins/workspace.layercache.dev/csi.sock";
+    assertThat(agent.path("args").toString()).contains("\"--csi-address\",\"" + socket + "\"");
+    JsonNode kubelet = mount(agent, "kubelet");
+    assertThat(kubelet.path("mountPath").asText()).isEqualTo("/var/lib/kubelet");
+    // The binds into pods' volume directories must reach the host's mount namespace.
+    assertThat(kubelet.path("mountPropagation").asText()).isEqualTo("Bidirectional");
+    assertThat(volume(pod, "kubelet").at("/hostPath/path").asText()).isEqualTo("/var/lib/kubelet");
+
+    JsonNode registrar = pod.at("/containers/1");
+    assertThat(registrar.path("name").asText()).isEqualTo("node-driver-registrar");
+    assertThat(registrar.path("args").toString())
+        .contains("--csi-address=/csi/csi.sock")
+        .contains("--kubelet-registration-path=" + socket);
+    assertThat(mount(registrar, "plugin").path("mountPath").asText()).isEqualTo("/csi");
+    assertThat(volume(pod, "plugin").at("/hostPath/path").asText())
+        .isEqualTo("/var/lib/kubelet/plugins/workspace.layercache.dev");
+    assertThat(mount(registrar, "registration").path("mountPath").asText())
+        .isEqualTo("/registration");
+    assertThat(volume(pod, "registration").at("/hostPath/path").asText())
+        .isEqualTo("/var/lib/kubelet/plugins_registry");
+  }
+
+  private static JsonNode mount(JsonNode container, String volume) {
+    for (JsonNode mount : container.path("volumeMounts")) {
+      if (mount.path("name").asText().equals(volume)) {
+        return mount;
+      }
+    }
+    throw new AssertionError(container.path("name").asText() + " does not mount " + volume);
+  }
+
+  private static JsonNode volume(JsonNode pod, String name) {
+    for (JsonNode volume : pod.path("volumes")) {
+      if (volume.path("name").asText().equals(name)) {
+        return volume;
+      }
+    }
+    throw new AssertionError("no volume " + name);
+  }
+
+  @Test
   void theAgentMayOnlyReadNodeCachesAndWriteTheirStatus() throws IOException {
     JsonNode role =
         render(DEPLOY).stream()

@@ -46,7 +46,8 @@ class DeployIT {
             "ValidatingAdmissionPolicyBinding",
             "Service",
             "Deployment",
-            "DaemonSet");
+            "DaemonSet",
+            "CSIDriver");
     for (HasMetadata answer : answers) {
       String what = answer.getKind() + " " + answer.getMetadata().getName();
       // A dry run answers with the object as it would be stored, uid included, and stores nothing.
@@ -122,5 +123,24 @@ class DeployIT {
     Lease lease =
         cluster.admin().leases().inNamespace("layercache-system").withName("deploy-it-lease").get();
     assertThat(lease.getSpec().getRenewTime()).isAfter(lease.getSpec().getAcquireTime());
+  }
+
+  @Test
+  void thePodExamplesVolumesAreAcceptedAsInlineCsiVolumes(KubeControlPlane cluster)
+      throws Exception {
+    RenderedDeploy.install(cluster); // the CSIDriver, so its Ephemeral mode is known
+    KubernetesClient admin = cluster.admin();
+    assertThat(ProjectFiles.podExamples()).hasSize(2);
+    for (java.nio.file.Path example : ProjectFiles.podExamples()) {
+      Pod pod;
+      try (var in = java.nio.file.Files.newInputStream(example)) {
+        pod = admin.getKubernetesSerialization().unmarshal(in, Pod.class);
+      }
+      Pod admitted = admin.resource(pod).dryRun().create();
+      assertThat(admitted.getSpec().getVolumes())
+          .as(example.toString())
+          .anySatisfy(
+              v -> assertThat(v.getCsi().getDriver()).isEqualTo("workspace.layercache.dev"));
+    }
   }
 }

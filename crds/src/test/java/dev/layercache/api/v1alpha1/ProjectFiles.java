@@ -34,8 +34,18 @@ final class ProjectFiles {
     return list(CRDS_MODULE, 1, ".yaml");
   }
 
+  /** The examples of layercache's own kinds (not the Pods under {@code pods/}). */
   static List<Path> examples() {
-    return list(EXAMPLES, Integer.MAX_VALUE, ".yaml");
+    return list(EXAMPLES, Integer.MAX_VALUE, ".yaml").stream()
+        .filter(p -> !p.startsWith(POD_EXAMPLES))
+        .toList();
+  }
+
+  /** Pods using workspace.layercache.dev volumes. */
+  static final Path POD_EXAMPLES = EXAMPLES.resolve("pods");
+
+  static List<Path> podExamples() {
+    return list(POD_EXAMPLES, 1, ".yaml");
   }
 
   private static List<Path> list(Path dir, int depth, String suffix) {
