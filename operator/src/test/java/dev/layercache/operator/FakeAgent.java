@@ -42,6 +42,7 @@ public final class FakeAgent implements AutoCloseable {
   private final Set<String> failing = ConcurrentHashMap.newKeySet();
   private final ScheduledExecutorService loop = Executors.newSingleThreadScheduledExecutor();
   private volatile boolean holdRemovals;
+  private volatile List<String> pods = List.of();
 
   FakeAgent(KubernetesClient client, String node, PullLog log, Duration pullTime) {
     this.client = client;
@@ -63,6 +64,14 @@ public final class FakeAgent implements AutoCloseable {
   /** While held, workspaces dropped from the spec stay Mounted (a slow unmount). */
   void holdRemovals(boolean hold) {
     holdRemovals = hold;
+  }
+
+  /**
+   * Pods that use every workspace mounted here (through CSI volumes): they are reported, and a
+   * workspace dropped from the spec stays mounted while they are there, as the real agent does.
+   */
+  void usedByPods(List<String> pods) {
+    this.pods = List.copyOf(pods);
   }
 
   /** Writes a heartbeat: the status as it is, with only lastSyncTime moved on. */
@@ -131,13 +140,15 @@ public final class FakeAgent implements AutoCloseable {
               .filter(l -> ref.getLowers().contains(l.getDiffID()))
               .allMatch(l -> l.getState() == LayerState.Ready);
       if (layersReady) {
-        workspaces.add(mounted(ref.getUid(), lower));
+        WorkspaceStatus ws = mounted(ref.getUid(), lower);
+        ws.setPods(pods.isEmpty() ? null : pods);
+        workspaces.add(ws);
       }
     }
     if (before != null && before.getWorkspaces() != null) {
       for (WorkspaceStatus old : before.getWorkspaces()) {
         if (!wanted.contains(old.getUid())) {
-          workspaces.add(holdRemovals ? old : removed(old));
+          workspaces.add(holdRemovals || !pods.isEmpty() ? old : removed(old));
         }
       }
     }

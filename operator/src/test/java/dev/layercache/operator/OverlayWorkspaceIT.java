@@ -118,6 +118,37 @@ public class OverlayWorkspaceIT {
   }
 
   @Test
+  void deletingAWorkspacePodsUseWaitsForThemAndSaysSo() {
+    OverlayWorkspace created = create("shared", s -> s.setNodeName("node-a"));
+    cluster.agent("node-a").usedByPods(List.of("pod-uid-1", "pod-uid-2"));
+    eventually()
+        .untilAsserted(
+            () -> {
+              OverlayWorkspaceStatus status = cluster.workspace(NS, "shared").getStatus();
+              assertThat(status.getPhase()).isEqualTo(WorkspacePhase.Ready);
+              assertThat(status.getPods()).containsExactly("pod-uid-1", "pod-uid-2");
+            });
+
+    cluster.client.resource(created).delete();
+    eventually()
+        .untilAsserted(
+            () -> {
+              OverlayWorkspaceStatus status = cluster.workspace(NS, "shared").getStatus();
+              assertThat(status.getPhase()).isEqualTo(WorkspacePhase.Terminating);
+              assertThat(status.getPods()).containsExactly("pod-uid-1", "pod-uid-2");
+              Condition ready = condition(status, OverlayWorkspaceStatus.READY);
+              assertThat(ready.getReason()).isEqualTo("InUseByPods");
+              assertThat(ready.getMessage())
+                  .isEqualTo(
+                      "waiting for 2 pods on node node-a to stop using the workspace (pod-uid-1,"
+                          + " pod-uid-2); it stays mounted until their volumes are gone");
+            });
+
+    cluster.agent("node-a").usedByPods(List.of());
+    eventually().untilAsserted(() -> assertThat(cluster.workspace(NS, "shared")).isNull());
+  }
+
+  @Test
   void tiesInHeldBytesGoToTheNodeWithFewestWorkspaces() {
     cluster.label("node-a", "warm", "yes");
     warm();

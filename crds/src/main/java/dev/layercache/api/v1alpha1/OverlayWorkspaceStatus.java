@@ -68,6 +68,19 @@ public class OverlayWorkspaceStatus {
   @JsonPropertyDescription("The latest commit of the upper layer, when spec.commit is set.")
   private CommitStatus committed;
 
+  @JsonPropertyDescription(
+      "UIDs of the pods using the workspace now (workspace.layercache.dev volumes); deleting it"
+          + " waits for them to go.")
+  private List<String> pods;
+
+  public List<String> getPods() {
+    return pods;
+  }
+
+  public void setPods(List<String> pods) {
+    this.pods = pods;
+  }
+
   public Long getObservedGeneration() {
     return observedGeneration;
   }
@@ -189,7 +202,8 @@ public class OverlayWorkspaceStatus {
         && Objects.equals(lowerBytes, other.lowerBytes)
         && Objects.equals(upperBytes, other.upperBytes)
         && Objects.equals(upperSize, other.upperSize)
-        && Objects.equals(committed, other.committed);
+        && Objects.equals(committed, other.committed)
+        && Objects.equals(pods, other.pods);
   }
 
   @Override
@@ -207,7 +221,8 @@ public class OverlayWorkspaceStatus {
         lowerBytes,
         upperBytes,
         upperSize,
-        committed);
+        committed,
+        pods);
   }
 
   @Override
@@ -251,6 +266,9 @@ public class OverlayWorkspaceStatus {
         + ", "
         + "committed="
         + committed
+        + ", "
+        + "pods="
+        + pods
         + "}";
   }
 }

@@ -29,6 +29,9 @@ public final class Reasons {
   public static final String NODE_NOT_FOUND = "NodeNotFound";
   public static final String NODE_GONE = "NodeGone";
 
+  /** Deleting a workspace waits: pods still see it through their CSI volumes. */
+  public static final String IN_USE_BY_PODS = "InUseByPods";
+
   /** A reconcile failed in a way no other reason names; the message carries the cause. */
   public static final String RECONCILE_ERROR = "ReconcileError";
 

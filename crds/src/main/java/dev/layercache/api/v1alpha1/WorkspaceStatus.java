@@ -3,6 +3,7 @@ package dev.layercache.api.v1alpha1;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import java.util.List;
 import java.util.Objects;
 
 /** State of one workspace on a node. */
@@ -36,6 +37,18 @@ public class WorkspaceStatus {
 
   @JsonPropertyDescription("Why the workspace failed, when Failed.")
   private String message;
+
+  @JsonPropertyDescription(
+      "UIDs of the pods whose workspace.layercache.dev volumes show this workspace now.")
+  private List<String> pods;
+
+  public List<String> getPods() {
+    return pods;
+  }
+
+  public void setPods(List<String> pods) {
+    this.pods = pods;
+  }
 
   public String getUid() {
     return uid;
@@ -122,13 +135,23 @@ public class WorkspaceStatus {
         && Objects.equals(lowerBytes, other.lowerBytes)
         && Objects.equals(upperBytes, other.upperBytes)
         && Objects.equals(committed, other.committed)
-        && Objects.equals(message, other.message);
+        && Objects.equals(message, other.message)
+        && Objects.equals(pods, other.pods);
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(
-        uid, state, mergedPath, upperPath, workPath, lowerBytes, upperBytes, committed, message);
+        uid,
+        state,
+        mergedPath,
+        upperPath,
+        workPath,
+        lowerBytes,
+        upperBytes,
+        committed,
+        message,
+        pods);
   }
 
   @Override
@@ -160,6 +183,9 @@ public class WorkspaceStatus {
         + ", "
         + "message="
         + message
+        + ", "
+        + "pods="
+        + pods
         + "}";
   }
 }

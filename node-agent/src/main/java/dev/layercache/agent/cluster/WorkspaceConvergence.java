@@ -139,6 +139,7 @@ final class WorkspaceConvergence {
       status.setUpperPath(info.layout().upper().toString());
       status.setWorkPath(info.layout().work().toString());
       status.setUpperBytes(info.upperBytes());
+      status.setPods(pods(info.binds()));
       long lowerBytes = 0;
       for (String diffId : ref.getLowers()) {
         lowerBytes += store.layer(diffId).map(LayerRecord::unpackedBytes).orElse(0L);
@@ -270,13 +271,40 @@ final class WorkspaceConvergence {
       workspaces.remove(info.record().name(), owner, WorkspaceManager.UpperPolicy.RECORDED, false);
       status.setState(WorkspaceState.Removed);
     } catch (WorkspaceBusyException e) {
-      status.setState(WorkspaceState.Failed);
+      // Pods still see it: it stays mounted, and removal is tried again on the next sync.
+      status.setState(e.binds().isEmpty() ? WorkspaceState.Failed : WorkspaceState.Mounted);
+      status.setPods(e.binds().isEmpty() ? null : pods(e.binds()));
       status.setMessage(e.getMessage());
     } catch (IOException | RuntimeException e) {
       status.setState(WorkspaceState.Failed);
       status.setMessage("unmount failed: " + e.getMessage());
     }
     return status;
+  }
+
+  /**
+   * The pods that see a workspace, from its binds: the kubelet's target is {@code
+   * .../pods/POD_UID/volumes/kubernetes.io~csi/VOLUME/mount}; another target is named as it is.
+   * Null when there are none, so an unused workspace's status stays as it was.
+   */
+  static List<String> pods(List<Path> binds) {
+    if (binds.isEmpty()) {
+      return null;
+    }
+    List<String> pods = new ArrayList<>();
+    for (Path target : binds) {
+      String pod = target.toString();
+      for (int i = 0; i + 2 < target.getNameCount(); i++) {
+        if (target.getName(i).toString().equals("pods")
+            && target.getName(i + 2).toString().equals("volumes")) {
+          pod = target.getName(i + 1).toString();
+        }
+      }
+      if (!pods.contains(pod)) {
+        pods.add(pod);
+      }
+    }
+    return pods;
   }
 
   private boolean ownedHere(WorkspaceInfo info) {

@@ -8,6 +8,7 @@ public final class WorkspaceBusyException extends IOException {
   private static final long serialVersionUID = 1L;
 
   private final List<String> holders;
+  private final List<java.nio.file.Path> binds;
 
   WorkspaceBusyException(String name, java.nio.file.Path merged, List<String> holders) {
     super(
@@ -20,6 +21,7 @@ public final class WorkspaceBusyException extends IOException {
                 : " is in use by " + String.join(", ", holders))
             + "; stop them, or unmount with --force to detach it lazily");
     this.holders = List.copyOf(holders);
+    this.binds = List.of();
   }
 
   /** Removal refused: the workspace is bind-mounted at {@code binds} (pods use it). */
@@ -33,6 +35,12 @@ public final class WorkspaceBusyException extends IOException {
                 .collect(java.util.stream.Collectors.joining(", "))
             + "; it can be removed once they are gone (their volumes unpublished)");
     this.holders = binds.stream().map(Object::toString).toList();
+    this.binds = List.copyOf(binds);
+  }
+
+  /** Where pods see the workspace, when that is what holds it. */
+  public List<java.nio.file.Path> binds() {
+    return binds;
   }
 
   public List<String> holders() {

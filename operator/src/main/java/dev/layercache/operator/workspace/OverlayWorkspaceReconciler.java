@@ -7,6 +7,7 @@ import dev.layercache.api.v1alpha1.OverlayWorkspaceStatus;
 import dev.layercache.api.v1alpha1.Reasons;
 import dev.layercache.api.v1alpha1.WorkspacePhase;
 import dev.layercache.api.v1alpha1.WorkspaceState;
+import dev.layercache.api.v1alpha1.WorkspaceStatus;
 import dev.layercache.api.v1alpha1.validation.SpecValidator;
 import dev.layercache.operator.nodecache.EventSources;
 import dev.layercache.operator.nodecache.NodeCacheView;
@@ -162,6 +163,12 @@ public final class OverlayWorkspaceReconciler
         view.workspace(uid).map(w -> w.getState() == WorkspaceState.Removed).orElse(true);
     if (!inSpec && view.agentObserved(view.generation()) && removed) {
       return DeleteControl.defaultDelete();
+    }
+    List<String> pods = view.workspace(uid).map(WorkspaceStatus::getPods).orElse(null);
+    if (pods != null && !pods.isEmpty()) {
+      patchStatus(
+          workspace, OverlayWorkspaceStatusBuilder.terminatingInUse(workspace, node, pods, now));
+      return DeleteControl.noFinalizerRemoval().rescheduleAfter(TERMINATING_POLL_MS);
     }
     patchStatus(
         workspace,

@@ -114,6 +114,29 @@ public final class OverlayWorkspaceStatusBuilder {
     return carriedOver(workspace, WorkspacePhase.Terminating, reason, message, now);
   }
 
+  /**
+   * Being deleted while pods still use it (their CSI volumes show it): Terminating, the pods
+   * listed, and Ready saying the deletion waits for them instead of unmounting under them.
+   */
+  public static OverlayWorkspaceStatus terminatingInUse(
+      OverlayWorkspace workspace, String node, List<String> pods, Instant now) {
+    OverlayWorkspaceStatus status =
+        terminating(
+            workspace,
+            Reasons.IN_USE_BY_PODS,
+            "waiting for "
+                + pods.size()
+                + (pods.size() == 1 ? " pod" : " pods")
+                + " on node "
+                + node
+                + " to stop using the workspace ("
+                + String.join(", ", pods)
+                + "); it stays mounted until their volumes are gone",
+            now);
+    status.setPods(pods);
+    return status;
+  }
+
   /** The reconcile failed: the previous status with Ready saying why. */
   public static OverlayWorkspaceStatus failed(
       OverlayWorkspace workspace, String message, Instant now) {
@@ -152,6 +175,7 @@ public final class OverlayWorkspaceStatusBuilder {
     status.setUpperBytes(before.getUpperBytes());
     status.setUpperSize(before.getUpperSize());
     status.setCommitted(before.getCommitted());
+    status.setPods(before.getPods());
     Conditions conditions = conditions(workspace, now);
     for (Condition c :
         before.getConditions() == null ? List.<Condition>of() : before.getConditions()) {
@@ -165,6 +189,7 @@ public final class OverlayWorkspaceStatusBuilder {
   }
 
   private static void copyReport(WorkspaceStatus report, OverlayWorkspaceStatus status) {
+    status.setPods(report.getPods());
     status.setMergedPath(report.getMergedPath());
     status.setUpperPath(report.getUpperPath());
     status.setWorkPath(report.getWorkPath());
