@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.layercache.agent.cli.LayercacheCommand;
+import dev.layercache.agent.cli.CliRun;
 import dev.layercache.agent.csi.wire.GetPluginCapabilitiesRequest;
 import dev.layercache.agent.csi.wire.GetPluginInfoRequest;
 import dev.layercache.agent.csi.wire.IdentityGrpc;
@@ -38,8 +38,6 @@ import io.grpc.netty.shaded.io.netty.channel.epoll.EpollDomainSocketChannel;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -172,24 +170,13 @@ class CsiNodePluginIT {
   }
 
   static Path csiSanity() {
-    String tools = System.getenv("LAYERCACHE_TOOLS");
-    Path base =
-        tools != null
-            ? Path.of(tools)
-            : Path.of(System.getProperty("user.home"), ".cache", "layercache", "tools");
-    return base.resolve("bin").resolve("csi-sanity");
+    return Containerd.tool("csi-sanity");
   }
 
   static String cli(String... args) {
-    List<String> all = new ArrayList<>(List.of("--root", root.toString()));
-    all.addAll(List.of(args));
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int exit =
-        LayercacheCommand.run(
-            new PrintWriter(out), new PrintWriter(err), all.toArray(String[]::new));
-    assertThat(exit).as("layercache %s: %s%s", all, out, err).isZero();
-    return out.toString();
+    CliRun run = CliRun.in(root, args);
+    assertThat(run.exit()).as("layercache %s: %s%s", List.of(args), run.out(), run.err()).isZero();
+    return run.out();
   }
 
   static List<MountPoint> mountsUnder(Path path) throws IOException {

@@ -32,12 +32,17 @@ public final class Containerd implements AutoCloseable {
 
   /** crictl as scripts/test-binaries.sh links it, or where LAYERCACHE_TOOLS says. */
   static Path crictl() {
+    return tool("crictl");
+  }
+
+  /** A tool scripts/test-binaries.sh builds, in LAYERCACHE_TOOLS or the default tools cache. */
+  public static Path tool(String name) {
     String tools = System.getenv("LAYERCACHE_TOOLS");
     Path base =
         tools != null
             ? Path.of(tools)
             : Path.of(System.getProperty("user.home"), ".cache", "layercache", "tools");
-    return base.resolve("bin").resolve("crictl");
+    return base.resolve("bin").resolve(name);
   }
 
   public static void requireTools() {
