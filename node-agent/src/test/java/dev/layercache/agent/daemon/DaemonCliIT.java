@@ -2,7 +2,7 @@ package dev.layercache.agent.daemon;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.layercache.agent.cli.LayercacheCommand;
+import dev.layercache.agent.cli.CliRun;
 import dev.layercache.agent.kernel.RootRequired;
 import dev.layercache.oci.Compression;
 import dev.layercache.oci.ImageReference;
@@ -10,12 +10,8 @@ import dev.layercache.oci.testing.ImageBuilder;
 import dev.layercache.oci.testing.RegistryExtension;
 import dev.layercache.oci.testing.TarBuilder;
 import dev.layercache.oci.testing.TestImages;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,17 +23,8 @@ class DaemonCliIT {
   @TempDir Path dir;
   Path root;
 
-  record Run(int exit, String out, String err) {}
-
-  Run cli(String... args) {
-    List<String> all = new ArrayList<>(List.of("--root", root.toString()));
-    all.addAll(List.of(args));
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int exit =
-        LayercacheCommand.run(
-            new PrintWriter(out), new PrintWriter(err), all.toArray(String[]::new));
-    return new Run(exit, out.toString(), err.toString());
+  CliRun cli(String... args) {
+    return CliRun.in(root, args);
   }
 
   @Test
@@ -50,7 +37,7 @@ class DaemonCliIT {
         .layer(new TarBuilder().file("etc/hello", "hello\n"), Compression.GZIP)
         .build()
         .push(registry.client(), ref);
-    Run badInProcess;
+    CliRun badInProcess;
 
     try (DaemonProcess daemon =
         new DaemonProcess(root, dir.resolve("run/snapshotter.sock"), dir.resolve("daemon.log"))
@@ -58,21 +45,21 @@ class DaemonCliIT {
       assertThat(root.resolve("daemon.sock")).exists();
       // The daemon holds the store's writer lock: a pull in this process would be refused as busy
       // (exit 3), so exit 0 means the daemon pulled.
-      Run pull = cli("pull", ref.toString());
+      CliRun pull = cli("pull", ref.toString());
       assertThat(pull.exit()).as(pull.err()).isZero();
       assertThat(pull.out()).contains(ref.toString(), "pulled");
       assertThat(cli("pull", ref.toString()).out()).contains("already cached");
 
-      Run mount = cli("mount", "w1", ref.toString());
+      CliRun mount = cli("mount", "w1", ref.toString());
       assertThat(mount.exit()).as(mount.err()).isZero();
       Path merged = Path.of(mount.out().trim().lines().reduce((a, b) -> b).orElseThrow());
       assertThat(merged.resolve("etc/hello")).hasContent("hello");
       assertThat(cli("ls").out()).contains("w1");
       assertThat(cli("df").exit()).isZero();
 
-      Run bad = cli("mount", "Not/A/Name", ref.toString());
+      CliRun bad = cli("mount", "Not/A/Name", ref.toString());
       assertThat(bad.exit()).isEqualTo(2);
-      Run umount = cli("umount", "w1");
+      CliRun umount = cli("umount", "w1");
       assertThat(umount.exit()).as(umount.err()).isZero();
       assertThat(merged.resolve("etc/hello")).doesNotExist();
 
@@ -83,7 +70,7 @@ class DaemonCliIT {
     }
 
     // No daemon: the CLI works in-process again.
-    Run pull = cli("pull", ref.toString());
+    CliRun pull = cli("pull", ref.toString());
     assertThat(pull.exit()).as(pull.err()).isZero();
     assertThat(pull.out()).contains("already cached");
     assertThat(Files.exists(root.resolve("daemon.sock"))).isFalse();

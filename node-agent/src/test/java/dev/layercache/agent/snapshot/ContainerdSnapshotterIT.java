@@ -5,7 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.layercache.agent.cli.LayercacheCommand;
+import dev.layercache.agent.cli.CliRun;
 import dev.layercache.agent.daemon.DaemonProcess;
 import dev.layercache.agent.kernel.DirFd;
 import dev.layercache.agent.kernel.KernelFeatures;
@@ -25,8 +25,6 @@ import dev.layercache.oci.testing.TarBuilder;
 import dev.layercache.oci.testing.TestImage;
 import dev.layercache.oci.testing.TestImages;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -158,13 +156,8 @@ class ContainerdSnapshotterIT {
   }
 
   static void cli(String... args) {
-    List<String> all = new ArrayList<>(List.of("--root", root.toString()));
-    all.addAll(List.of(args));
-    StringWriter out = new StringWriter();
-    int exit =
-        LayercacheCommand.run(
-            new PrintWriter(out), new PrintWriter(out), all.toArray(String[]::new));
-    assertThat(exit).as("layercache %s: %s", all, out).isZero();
+    CliRun run = CliRun.in(root, args);
+    assertThat(run.exit()).as("layercache %s: %s", List.of(args), run.err()).isZero();
   }
 
   static long blobDownloads(TestImage image) {
