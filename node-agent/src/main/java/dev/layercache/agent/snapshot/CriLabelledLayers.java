@@ -2,6 +2,7 @@ package dev.layercache.agent.snapshot;
 
 import dev.layercache.agent.store.DiskBudget;
 import dev.layercache.agent.store.LayerFetcher;
+import dev.layercache.agent.store.LayerRecord;
 import dev.layercache.agent.store.PullListener;
 import dev.layercache.oci.Digest;
 import dev.layercache.oci.ImageReference;
@@ -11,8 +12,10 @@ import dev.layercache.oci.RegistryClient;
 import dev.layercache.oci.ResolvedImage;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * Fetches the layers the CRI plugin names: with {@code disable_snapshot_annotations = false} each
@@ -66,7 +69,30 @@ public final class CriLabelledLayers implements ColdLayers {
         storeRoot,
         layer.get().blob().size(), // the least it takes; the fetch guards the unpack itself
         "layer " + layerDigest + " of " + image);
-    LayerFetcher.await(fetcher.fetch(resolved.reference(), layer.get(), new PullListener() {}));
+    PullListener quiet = new PullListener() {};
+    CompletableFuture<LayerRecord> asked = fetcher.fetch(resolved.reference(), layer.get(), quiet);
+    prefetchAbove(resolved, layer.get(), quiet);
+    LayerFetcher.await(asked);
     return Optional.of(layer.get().diffId().toString());
+  }
+
+  /**
+   * containerd asks for an image's layers one after the other, bottom first, each Prepare waiting
+   * for its layer: the layers above this one are fetched now, in parallel, so they are in the store
+   * (or on their way: fetches of one layer are shared) when their turn comes. Only when all of them
+   * fit under the watermark; else each is fetched when asked.
+   */
+  private void prefetchAbove(ResolvedImage image, Layer asked, PullListener quiet) {
+    List<Layer> above =
+        image.layers().subList(image.layers().indexOf(asked) + 1, image.layers().size());
+    try {
+      budget.check(
+          storeRoot,
+          above.stream().mapToLong(l -> l.blob().size()).sum(),
+          "prefetch of " + above.size() + " layers of " + image.reference());
+    } catch (IOException tooBig) {
+      return;
+    }
+    above.forEach(l -> fetcher.fetch(image.reference(), l, quiet));
   }
 }
