@@ -47,8 +47,8 @@ final class ApplyCommand implements Callable<Integer> {
     List<HasMetadata> objects = Manifests.read(paths);
     PrintWriter out = spec.commandLine().getOut();
     try (LayerStore store = cli.openStore()) {
-      WorkspaceManager manager = Workspaces.manager(store);
-      Workspaces.recover(manager, cli.notes(spec));
+      WorkspaceManager manager = cli.workspaces(store);
+      cli.recover(manager, cli.notes(spec));
       RegistryClient[] registry = {null};
       StandaloneReconciler reconciler =
           new StandaloneReconciler(

@@ -50,7 +50,7 @@ final class CommitCommand implements Callable<Integer> {
     LayerCommitter.Result result;
     try (LayerStore store = cli.openStore()) {
       WorkspaceInfo ws =
-          Workspaces.badInputAware(() -> Workspaces.manager(store).get(name))
+          Workspaces.badInputAware(() -> cli.workspaces(store).get(name))
               .orElseThrow(() -> new BadInputException("workspace " + name + " does not exist"));
       Platform platform =
           store

@@ -50,11 +50,11 @@ final class GcCommand implements Callable<Integer> {
     Workspaces.Debris debris = Workspaces.debris(cli.readStore());
     if (dryRun) {
       LayerStore store = cli.readStore();
-      plan = new LayerGc(store).run(Workspaces.manager(store).layersInUse(), high, low, true);
+      plan = new LayerGc(store).run(cli.workspaces(store).layersInUse(), high, low, true);
     } else {
       try (LayerStore store = cli.openStore()) {
-        WorkspaceManager manager = Workspaces.manager(store);
-        Workspaces.recover(manager, cli.notes(spec));
+        WorkspaceManager manager = cli.workspaces(store);
+        cli.recover(manager, cli.notes(spec));
         plan = new LayerGc(store).run(manager.layersInUse(), high, low, false);
       }
     }

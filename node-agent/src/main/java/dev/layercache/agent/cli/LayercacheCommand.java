@@ -4,6 +4,7 @@ import dev.layercache.agent.store.LayerStore;
 import dev.layercache.agent.store.StoreBusyException;
 import dev.layercache.agent.store.StoreLayout;
 import dev.layercache.agent.workspace.WorkspaceBusyException;
+import dev.layercache.agent.workspace.WorkspaceManager;
 import dev.layercache.oci.InvalidReferenceException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -76,6 +77,9 @@ public final class LayercacheCommand {
   /** The daemon's open store, when this command runs inside the daemon (see runInDaemon). */
   private LayerStore daemonStore;
 
+  /** The daemon's workspace engine, then: one manager per store, so its locks hold. */
+  private WorkspaceManager daemonWorkspaces;
+
   @Option(
       names = {"-q", "--quiet"},
       description = "Print only results and errors: no progress, no notes.",
@@ -110,6 +114,22 @@ public final class LayercacheCommand {
   /** Whether to show progress at all. */
   boolean progress() {
     return !quiet && !noProgress;
+  }
+
+  /** The workspace engine on {@code store}: the daemon's own when this runs inside it. */
+  WorkspaceManager workspaces(LayerStore store) {
+    return daemonWorkspaces != null ? daemonWorkspaces : Workspaces.manager(store);
+  }
+
+  /**
+   * Recovers the workspaces after a restart and says what that changed; inside the daemon nothing:
+   * it recovered at its start, and recovering again would race with its own work (it would take a
+   * workspace being assembled for debris).
+   */
+  void recover(WorkspaceManager manager, PrintWriter err) throws IOException {
+    if (daemonWorkspaces == null) {
+      Workspaces.recover(manager, err);
+    }
   }
 
   /**
@@ -178,9 +198,15 @@ public final class LayercacheCommand {
    * meaning the client's working directory: the same output and exit code as in the CLI's process.
    */
   public static int runInDaemon(
-      LayerStore store, List<String> args, Path cwd, PrintWriter out, PrintWriter err) {
+      LayerStore store,
+      WorkspaceManager workspaces,
+      List<String> args,
+      Path cwd,
+      PrintWriter out,
+      PrintWriter err) {
     LayercacheCommand top = new LayercacheCommand();
     top.daemonStore = store;
+    top.daemonWorkspaces = workspaces;
     return execute(top, cwd, out, err, args.toArray(String[]::new));
   }
 

@@ -64,8 +64,8 @@ final class MountCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = cli.notes(spec);
     try (LayerStore store = cli.openStore()) {
-      WorkspaceManager manager = Workspaces.manager(store);
-      Workspaces.recover(manager, err);
+      WorkspaceManager manager = cli.workspaces(store);
+      cli.recover(manager, err);
       String reference = ImageReference.parse(image).toString();
       Workspaces.badInputAware(
           () -> {

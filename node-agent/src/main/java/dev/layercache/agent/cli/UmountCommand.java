@@ -53,7 +53,7 @@ final class UmountCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     try (LayerStore store = cli.openStore()) {
-      WorkspaceManager manager = Workspaces.manager(store);
+      WorkspaceManager manager = cli.workspaces(store);
       WorkspaceManager.UpperPolicy policy =
           upper == null
               ? WorkspaceManager.UpperPolicy.RECORDED

@@ -57,9 +57,15 @@ public final class NodeDaemon implements AutoCloseable {
       Cli cli,
       Csi csi) {}
 
-  /** A CLI command line run inside the daemon, on its store. */
+  /** A CLI command line run inside the daemon, on its store and with its workspace engine. */
   public interface Cli {
-    int run(LayerStore store, List<String> args, Path cwd, PrintWriter out, PrintWriter err);
+    int run(
+        LayerStore store,
+        WorkspaceManager workspaces,
+        List<String> args,
+        Path cwd,
+        PrintWriter out,
+        PrintWriter err);
   }
 
   /**
@@ -138,7 +144,8 @@ public final class NodeDaemon implements AutoCloseable {
         lifecycle.add(
             "CLI API on " + socket,
             LocalApi.serve(
-                socket, (args, cwd, out, err) -> config.cli().run(store, args, cwd, out, err)));
+                socket,
+                (args, cwd, out, err) -> config.cli().run(store, workspaces, args, cwd, out, err)));
       }
       Csi csi = config.csi();
       if (csi != null) {

@@ -298,6 +298,16 @@ class CsiNodePluginIT {
               }
             });
     assertThat(bindsOfA).containsExactly(a);
+
+    // The CLI, served by the same daemon (its one workspace engine), may not remove a pod's volume,
+    // and its own workspaces live beside the pods' ones.
+    String inlineA = VolumePublisher.inlineWorkspace("csi-vol-a");
+    CliRun refused = CliRun.in(root, "umount", inlineA);
+    assertThat(refused.exit()).as(refused.err()).isEqualTo(2);
+    assertThat(refused.err()).contains("belongs to csi/csi-vol-a");
+    cli("mount", "by-hand", image.toString());
+    cli("umount", "by-hand");
+    assertThat(Path.of(a, "data/only-a")).hasContent("a");
   }
 
   @Test
