@@ -125,7 +125,13 @@ build_one() {
     helm)
       dir=$(plain_module helm helm.sh/helm/v3 "$HELM_VERSION")
       pkg=helm.sh/helm/v3/cmd/helm
-      ldflags+=" -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION" ;;
+      ldflags+=" -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION"
+      # The Kubernetes version `helm template` and `helm lint` assume offline: the one we test on.
+      local minor=${K8S_VERSION#v1.} var
+      for var in lint/rules chartutil; do
+        ldflags+=" -X helm.sh/helm/v3/pkg/$var.k8sVersionMajor=1"
+        ldflags+=" -X helm.sh/helm/v3/pkg/$var.k8sVersionMinor=${minor%%.*}"
+      done ;;
     *)
       dir=$(k8s_module)
       pkg=k8s.io/kubernetes/cmd/$name

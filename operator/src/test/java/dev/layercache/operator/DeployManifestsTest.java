@@ -36,7 +36,7 @@ public class DeployManifestsTest {
             "Namespace", "CustomResourceDefinition", "Deployment", "DaemonSet", "ClusterRole");
     assertThat(render(DEPLOY.resolve("monitoring")))
         .extracting(o -> o.path("kind").asText())
-        .containsExactly("ServiceMonitor");
+        .containsExactly("ServiceMonitor", "PrometheusRule");
   }
 
   @Test

@@ -328,7 +328,7 @@ public final class KubeControlPlane implements BeforeAllCallback, ParameterResol
   }
 
   /** Runs a command to completion; its output, or an exception that includes it. */
-  static String run(List<String> command, int timeoutSeconds) {
+  public static String run(List<String> command, int timeoutSeconds) {
     try {
       Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
       process.getOutputStream().close();
@@ -354,7 +354,7 @@ public final class KubeControlPlane implements BeforeAllCallback, ParameterResol
   /**
    * {@code ${LAYERCACHE_TOOLS:-~/.cache/layercache/tools}/bin}, the links test-binaries.sh keeps.
    */
-  static Path toolsBin() {
+  public static Path toolsBin() {
     String tools = System.getenv("LAYERCACHE_TOOLS");
     Path root =
         tools != null

@@ -16,6 +16,9 @@ final class ProjectFiles {
   /** Where crd-generator-maven-plugin writes {@code <plural>.<group>-v1.yml}. */
   static final Path GENERATED_CRDS = CRDS_MODULE.resolve("target/classes/META-INF/fabric8");
 
+  /** The Helm chart's copies of the committed CRDs. */
+  static final Path CHART_CRDS = CRDS_MODULE.getParent().resolve("deploy/helm/layercache/crds");
+
   static final Path EXAMPLES = CRDS_MODULE.getParent().resolve("deploy/examples");
 
   private ProjectFiles() {}
