@@ -65,7 +65,7 @@ class HelmChartTest {
           "agent.priorityClassName=layercache-agent",
           "agent.resources.limits.memory=2Gi",
           "containerd.socketDir=/run/lc",
-          "csi.enabled=true",
+          "csi.enabled=false",
           "metrics.serviceMonitor.enabled=true",
           "metrics.prometheusRule.enabled=true",
           "metrics.dashboard.enabled=true");
@@ -139,8 +139,9 @@ class HelmChartTest {
     assertThat(env(operatorContainer, "JAVA_TOOL_OPTIONS"))
         .isEqualTo("-XX:MaxRAMPercentage=75 -Dorg.slf4j.simpleLogger.defaultLogLevel=debug");
 
-    assertThat(objects.get("CSIDriver/workspace.layercache.dev").at("/spec/attachRequired"))
-        .isEqualTo(YAML.getNodeFactory().booleanNode(false));
+    assertThat(objects).doesNotContainKey("CSIDriver/workspace.layercache.dev");
+    assertThat(agent.path("containers")).hasSize(1);
+    assertThat(agent.path("volumes").findValuesAsText("name")).containsExactly("store", "run");
     assertThat(objects).containsKey("ServiceMonitor/layercache");
     assertThat(objects.get("PrometheusRule/layercache").path("spec"))
         .isEqualTo(YAML.readTree(MONITORING.resolve("prometheusrule.yaml").toFile()).path("spec"));
