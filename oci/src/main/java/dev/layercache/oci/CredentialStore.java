@@ -2,7 +2,6 @@ package dev.layercache.oci;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -111,10 +110,13 @@ public final class CredentialStore {
 
   // Docker keys entries by host, host:port or URL (Hub's is https://index.docker.io/v1/).
   static String normaliseHost(String key) {
+    // Read as text, not as a URI: a key is whatever the file says, and must not throw.
     String host = key.strip();
-    if (host.contains("://")) {
-      host = URI.create(host).getRawAuthority();
-    } else if (host.contains("/")) {
+    int scheme = host.indexOf("://");
+    if (scheme >= 0) {
+      host = host.substring(scheme + 3);
+    }
+    if (host.contains("/")) {
       host = host.substring(0, host.indexOf('/'));
     }
     return switch (host) {

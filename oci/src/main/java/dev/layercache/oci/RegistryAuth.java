@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -23,7 +24,7 @@ import java.util.concurrent.ConcurrentHashMap;
 final class RegistryAuth {
   private static final long DEFAULT_TOKEN_SECONDS = 60;
 
-  private record Token(String value, Instant expires) {}
+  record Token(String value, Instant expires) {}
 
   private final CredentialStore credentials;
   private final HttpClient http;
@@ -86,22 +87,8 @@ final class RegistryAuth {
 
   private Token fetchToken(String authority, AuthChallenge challenge, List<String> scopes)
       throws IOException {
+    URI uri = tokenUri(authority, challenge, scopes);
     String realm = challenge.param("realm");
-    if (realm.isEmpty()) {
-      throw new RegistryException(
-          "registry " + authority + " asked for a bearer token but named no realm",
-          401,
-          List.of(),
-          null);
-    }
-    StringBuilder query = new StringBuilder();
-    if (!challenge.param("service").isEmpty()) {
-      query.append("service=").append(encode(challenge.param("service")));
-    }
-    for (String scope : scopes) {
-      query.append(query.length() > 0 ? "&" : "").append("scope=").append(encode(scope));
-    }
-    URI uri = URI.create(realm + (realm.contains("?") ? "&" : "?") + query);
     HttpRequest.Builder request = HttpRequest.newBuilder(uri).GET().timeout(timeout);
     Optional<RegistryCredentials> creds = credentials.forRegistry(authority);
     creds.ifPresent(c -> request.header("Authorization", c.basicAuthorization()));
@@ -120,25 +107,68 @@ final class RegistryAuth {
       String hint = creds.isEmpty() ? "; no credentials configured for " + authority : "";
       throw RegistryException.fromResponse("GET " + realm, status, response.body(), hint);
     }
-    JsonNode body;
+    Token token = readToken(response.body(), realm, Instant.now());
+    tokens.put(key(authority, scopes), token);
+    return token;
+  }
+
+  /** Where to ask for a token: the challenge's realm, with its service and the scopes. */
+  static URI tokenUri(String authority, AuthChallenge challenge, List<String> scopes)
+      throws RegistryException {
+    String realm = challenge.param("realm");
+    if (realm.isEmpty()) {
+      throw new RegistryException(
+          "registry " + authority + " asked for a bearer token but named no realm",
+          401,
+          List.of(),
+          null);
+    }
+    StringBuilder query = new StringBuilder();
+    if (!challenge.param("service").isEmpty()) {
+      query.append("service=").append(encode(challenge.param("service")));
+    }
+    for (String scope : scopes) {
+      query.append(query.length() > 0 ? "&" : "").append("scope=").append(encode(scope));
+    }
+    URI uri;
     try {
-      body = Json.read(response.body(), "token response from " + realm);
+      uri = new URI(realm + (realm.contains("?") ? "&" : "?") + query);
+    } catch (URISyntaxException e) {
+      uri = null;
+    }
+    // The realm is the registry's word: only an absolute http(s) URL is fetched.
+    if (uri == null
+        || uri.getHost() == null
+        || !("https".equalsIgnoreCase(uri.getScheme())
+            || "http".equalsIgnoreCase(uri.getScheme()))) {
+      throw new RegistryException(
+          "registry " + authority + " named an invalid token realm \"" + realm + "\"",
+          401,
+          List.of(),
+          null);
+    }
+    return uri;
+  }
+
+  /** A token service's answer: {@code token} (or OAuth's {@code access_token}), expires_in. */
+  static Token readToken(byte[] body, String realm, Instant now) throws IOException {
+    JsonNode json;
+    try {
+      json = Json.read(body, "token response from " + realm);
     } catch (InvalidManifestException e) {
       throw new IOException(e.getMessage(), e);
     }
-    String value = Json.text(body, "token");
+    String value = Json.text(json, "token");
     if (value.isEmpty()) {
-      value = Json.text(body, "access_token");
+      value = Json.text(json, "access_token");
     }
     if (value.isEmpty()) {
       throw new IOException("token service " + realm + " answered without a token");
     }
-    long seconds = body.path("expires_in").asLong(DEFAULT_TOKEN_SECONDS);
+    long seconds = json.path("expires_in").asLong(DEFAULT_TOKEN_SECONDS);
     // Renew a little early so a token does not expire between check and use.
-    Instant expires = Instant.now().plusSeconds(Math.max(seconds - Math.min(10, seconds / 2), 1));
-    Token token = new Token(value, expires);
-    tokens.put(key(authority, scopes), token);
-    return token;
+    Instant expires = now.plusSeconds(Math.max(seconds - Math.min(10, seconds / 2), 1));
+    return new Token(value, expires);
   }
 
   private static String key(String authority, List<String> scopes) {

@@ -10,7 +10,7 @@ import java.util.Base64;
 import org.junit.jupiter.api.Test;
 
 class CredentialStoreTest {
-  private static final String CONFIG =
+  static final String CONFIG =
       """
       {"auths": {
         "https://index.docker.io/v1/": {"auth": "%s"},
