@@ -32,5 +32,8 @@ fi
 
 ./mvnw -B -ntp verify "$@"
 
+# Fuzzing (docs/fuzzing.md): each @FuzzTest in its own JVM for its CI budget; the step stays under 3 min.
+./mvnw -B -ntp -Pfuzz -pl oci,node-agent -am test
+
 # The README's first command goes through the launcher: check that it starts the built CLI.
 ./layercache --version

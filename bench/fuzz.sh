@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# The long fuzzing run (docs/fuzzing.md): each @FuzzTest for MINUTES (default 60) with Jazzer's
+# own driver, growing MODULE/.cifuzz-corpus/CLASS/METHOD from the committed seeds. A finding stops
+# the run and is written as MODULE/.cifuzz-findings/crash-*: minimise it, fix the code, and commit
+# it under src/test/resources/.../CLASSInputs/METHOD/ so the normal suite runs it.
+# Usage: bench/fuzz.sh [MINUTES] [CLASS...]   (as root: the unpacker target needs it)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+minutes=${1:-60}
+shift || true
+targets=(
+  oci:dev.layercache.oci.ImageReferenceFuzzTest:parse
+  oci:dev.layercache.oci.ManifestFuzzTest:parse
+  oci:dev.layercache.oci.AuthChallengeFuzzTest:challengeAndToken
+  oci:dev.layercache.oci.DockerConfigFuzzTest:parse
+  node-agent:dev.layercache.agent.unpack.LayerUnpackerFuzzTest:unpack
+  node-agent:dev.layercache.agent.unpack.LayerDecodeFuzzTest:decode
+  node-agent:dev.layercache.agent.cli.ManifestsFuzzTest:read
+  node-agent:dev.layercache.agent.snapshot.SnapshotsServiceFuzzTest:requests
+)
+root=$(pwd)
+./mvnw -B -ntp -q -pl oci,node-agent -am test-compile
+./mvnw -B -ntp -q -pl oci,node-agent -am dependency:build-classpath -Dmdep.includeScope=test \
+  -Dmdep.outputFile=target/fuzz-classpath.txt >/dev/null
+for target in "${targets[@]}"; do
+  IFS=: read -r module class method <<<"$target"
+  if [ $# -gt 0 ] && ! printf '%s\n' "$@" | grep -qx "${class##*.}"; then
+    continue
+  fi
+  package_dir=$(dirname "${class//.//}")
+  inputs="src/test/resources/$package_dir/${class##*.}Inputs/$method"
+  corpus=".cifuzz-corpus/$class/$method"
+  # This checkout's classes first, before any installed layercache jar on the classpath.
+  cp="$root/$module/target/test-classes:$root/$module/target/classes"
+  cp="$cp:$root/oci/target/test-classes:$root/oci/target/classes"
+  cp="$cp:$(cat "$root/$module/target/fuzz-classpath.txt")"
+  echo "== $class#$method for $minutes min ($module/$corpus)"
+  (cd "$module" && mkdir -p "$corpus" .cifuzz-findings &&
+    java -cp "$cp" com.code_intelligence.jazzer.Jazzer \
+      --target_class="$class" --target_method="$method" \
+      -max_total_time=$((minutes * 60)) -artifact_prefix=.cifuzz-findings/ "$corpus" "$inputs")
+done
