@@ -4,6 +4,7 @@ import dev.layercache.oci.testing.FuzzSeeds;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
@@ -15,14 +16,16 @@ class ManifestsFuzzSeedsTest {
   @Test
   void seedsAreTheDeployExamples() throws IOException {
     Map<String, byte[]> seeds = new TreeMap<>();
-    try (Stream<Path> files = Files.walk(Path.of("../deploy/examples"))) {
-      for (Path file :
-          files
-              .filter(p -> p.toString().endsWith(".yaml") && !p.endsWith("nodecache.yaml"))
-              .toList()) {
-        Manifests.read(java.util.List.of(file));
-        seeds.put(
-            file.getParent().getFileName() + "-" + file.getFileName(), Files.readAllBytes(file));
+    for (String dir : List.of("../deploy/examples", "../deploy/examples/standalone")) {
+      try (Stream<Path> files = Files.list(Path.of(dir))) {
+        for (Path file :
+            files
+                .filter(p -> p.toString().endsWith(".yaml") && !p.endsWith("nodecache.yaml"))
+                .toList()) {
+          Manifests.read(List.of(file));
+          seeds.put(
+              file.getParent().getFileName() + "-" + file.getFileName(), Files.readAllBytes(file));
+        }
       }
     }
     FuzzSeeds.check(ManifestsFuzzTest.class.getName(), "read", seeds);

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import com.google.protobuf.FieldMask;
+import dev.layercache.agent.daemon.RpcCheck;
 import dev.layercache.agent.kernel.DirFd;
 import dev.layercache.agent.snapshot.wire.CleanupRequest;
 import dev.layercache.agent.snapshot.wire.CommitSnapshotRequest;
@@ -23,8 +24,6 @@ import dev.layercache.oci.Platform;
 import dev.layercache.oci.testing.FuzzBudget;
 import dev.layercache.oci.testing.InMemoryRegistryClient;
 import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
-import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,7 +40,7 @@ import java.util.Map;
  * never INTERNAL from a runtime exception (a bad request is the client's error, not ours), and
  * afterwards the service still serves a prepare, commit and list.
  */
-@SuppressWarnings({"unchecked", "rawtypes"})
+@SuppressWarnings("unchecked")
 class SnapshotsServiceFuzzTest {
   private static final String LAYER = "sha256:" + "a".repeat(64);
   private static final List<String> LABEL_KEYS =
@@ -154,82 +153,32 @@ class SnapshotsServiceFuzzTest {
   }
 
   private static void assertServes(SnapshotsService service) {
-    Outcome prepared =
-        answer(
-            o ->
-                service.prepare(
-                    PrepareSnapshotRequest.newBuilder().setKey("after/extract").build(), o));
-    assertThat(prepared.error).isNull();
-    Outcome committed =
-        answer(
-            o ->
-                service.commit(
-                    CommitSnapshotRequest.newBuilder()
-                        .setName("after/committed")
-                        .setKey("after/extract")
-                        .build(),
-                    o));
-    assertThat(committed.error).isNull();
+    assertThat(
+            answer(
+                o ->
+                    service.prepare(
+                        PrepareSnapshotRequest.newBuilder().setKey("after/extract").build(), o)))
+        .isNull();
+    assertThat(
+            answer(
+                o ->
+                    service.commit(
+                        CommitSnapshotRequest.newBuilder()
+                            .setName("after/committed")
+                            .setKey("after/extract")
+                            .build(),
+                        o)))
+        .isNull();
     list(service);
   }
 
   private static void list(SnapshotsService service) {
-    Outcome listed = answer(o -> service.list(ListSnapshotsRequest.getDefaultInstance(), o), true);
-    assertThat(listed.error).isNull();
+    assertThat(
+            RpcCheck.call(o -> service.list(ListSnapshotsRequest.getDefaultInstance(), o), false))
+        .isNull();
   }
 
-  /** What one call sent back. */
-  private static final class Outcome<T> implements StreamObserver<T> {
-    final boolean streaming;
-    int answers;
-    boolean completed;
-    Throwable error;
-
-    Outcome(boolean streaming) {
-      this.streaming = streaming;
-    }
-
-    @Override
-    public void onNext(T value) {
-      assertThat(completed || error != null).as("answer after the end").isFalse();
-      answers++;
-    }
-
-    @Override
-    public void onError(Throwable t) {
-      assertThat(completed || error != null).as("two ends").isFalse();
-      error = t;
-    }
-
-    @Override
-    public void onCompleted() {
-      assertThat(completed || error != null).as("two ends").isFalse();
-      completed = true;
-    }
-  }
-
-  @SuppressWarnings("rawtypes")
-  private interface Rpc {
-    void call(StreamObserver out);
-  }
-
-  private static Outcome answer(Rpc rpc) {
-    return answer(rpc, false);
-  }
-
-  private static Outcome answer(Rpc rpc, boolean streaming) {
-    Outcome outcome = new Outcome(streaming);
-    rpc.call(outcome);
-    assertThat(outcome.completed || outcome.error != null).as("the call ended").isTrue();
-    if (outcome.error != null) {
-      Status status = ((StatusRuntimeException) outcome.error).getStatus();
-      if (status.getCode() == Status.Code.INTERNAL && !(status.getCause() instanceof IOException)) {
-        throw new AssertionError(
-            "a request failed inside the daemon: " + status, status.getCause());
-      }
-    } else if (!streaming) {
-      assertThat(outcome.answers).isEqualTo(1);
-    }
-    return outcome;
+  private static Status answer(RpcCheck.Rpc rpc) {
+    return RpcCheck.call(rpc, true);
   }
 }
