@@ -17,6 +17,7 @@ targets=(
   node-agent:dev.layercache.agent.unpack.LayerDecodeFuzzTest:decode
   node-agent:dev.layercache.agent.cli.ManifestsFuzzTest:read
   node-agent:dev.layercache.agent.snapshot.SnapshotsServiceFuzzTest:requests
+  node-agent:dev.layercache.agent.csi.NodeServiceFuzzTest:requests
 )
 root=$(pwd)
 ./mvnw -B -ntp -q -pl oci,node-agent -am test-compile
