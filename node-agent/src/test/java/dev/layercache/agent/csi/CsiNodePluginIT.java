@@ -17,6 +17,7 @@ import dev.layercache.agent.csi.wire.NodeUnpublishVolumeRequest;
 import dev.layercache.agent.csi.wire.ProbeRequest;
 import dev.layercache.agent.csi.wire.VolumeCapability;
 import dev.layercache.agent.daemon.DaemonProcess;
+import dev.layercache.agent.kernel.DirFd;
 import dev.layercache.agent.kernel.MountInfo;
 import dev.layercache.agent.kernel.MountPoint;
 import dev.layercache.agent.kernel.RootRequired;
@@ -32,11 +33,6 @@ import dev.layercache.oci.testing.TestImages;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
-import io.grpc.netty.shaded.io.netty.channel.epoll.EpollDomainSocketChannel;
-import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
-import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -63,12 +59,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class CsiNodePluginIT {
   @RegisterExtension static RegistryExtension registry = RegistryExtension.anonymous();
 
-  static {
-    // netty's client bootstrap sets SO_KEEPALIVE, which a unix socket lacks; the warning is noise.
-    System.setProperty(
-        "org.slf4j.simpleLogger.log.io.grpc.netty.shaded.io.netty.bootstrap.Bootstrap", "error");
-  }
-
   static final String NODE = "it-node";
   static final ObjectMapper JSON = new ObjectMapper();
 
@@ -79,7 +69,7 @@ class CsiNodePluginIT {
   static byte[] tool;
   static ImageReference image;
   static DaemonProcess daemon;
-  static EventLoopGroup loop;
+  static CsiChannel csi;
   static ManagedChannel channel;
   static NodeGrpc.NodeBlockingStub node;
 
@@ -129,29 +119,19 @@ class CsiNodePluginIT {
         new DaemonProcess(root, dir.resolve("run/snapshotter.sock"), dir.resolve("daemon.log"))
             .withDaemonOptions("--csi-address", csiSocket.toString(), "--node-id", NODE)
             .start();
-    if (loop == null) {
-      loop = new EpollEventLoopGroup(1);
-    }
-    channel =
-        NettyChannelBuilder.forAddress(new DomainSocketAddress(csiSocket.toString()))
-            .channelType(EpollDomainSocketChannel.class)
-            .eventLoopGroup(loop)
-            .usePlaintext()
-            .build();
+    csi = new CsiChannel(csiSocket);
+    channel = csi.channel();
     node = NodeGrpc.newBlockingStub(channel).withDeadlineAfter(120, TimeUnit.SECONDS);
   }
 
   static void stopChannel() throws InterruptedException {
-    channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    csi.close();
   }
 
   @AfterAll
   static void stop() throws Exception {
-    if (channel != null) {
+    if (csi != null) {
       stopChannel();
-    }
-    if (loop != null) {
-      loop.shutdownGracefully(0, 1, TimeUnit.SECONDS);
     }
     if (daemon != null) {
       daemon.close();
@@ -165,6 +145,9 @@ class CsiNodePluginIT {
       }
       for (MountPoint mount : reversed(mountsUnder(dir))) {
         Syscalls.umount(mount.target(), Syscalls.MNT_DETACH);
+      }
+      if (mountsUnder(dir).isEmpty()) {
+        DirFd.deleteTree(dir);
       }
     }
   }
@@ -323,7 +306,10 @@ class CsiNodePluginIT {
         .hasMessageContaining("Read-only file system");
     long overlaysOfBuild =
         MountInfo.read().stream()
-            .filter(m -> m.superOptions().contains("workspaces/team-a.build/upper"))
+            .filter(
+                m ->
+                    m.superOptions()
+                        .contains("upperdir=" + root.resolve("workspaces/team-a.build/upper")))
             .count();
     assertThat(overlaysOfBuild).isEqualTo(3); // its own mount and two binds of it
 
