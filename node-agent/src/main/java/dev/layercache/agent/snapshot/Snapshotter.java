@@ -74,8 +74,7 @@ public final class Snapshotter {
     String target = labels.get(Labels.TARGET);
     if (target != null) {
       Optional<String> layer = storeLayerFor(target, parent, labels);
-      if (layer.isPresent()) {
-        recordStoreLayer(target, parent, layer.get(), labels);
+      if (layer.isPresent() && recordStoreLayer(target, parent, layer.get(), labels)) {
         throw SnapshotException.alreadyExists("target snapshot " + target);
       }
     }
@@ -286,11 +285,12 @@ public final class Snapshotter {
     }
   }
 
-  private synchronized void recordStoreLayer(
+  /** Records the snapshot of a store layer; false when GC evicted the layer meanwhile. */
+  private synchronized boolean recordStoreLayer(
       String target, String parent, String diffId, Map<String, String> labels) throws IOException {
     String name = storeSnapshotName(target, parent);
     if (byName.containsKey(name)) {
-      return;
+      return true;
     }
     Map<String, String> withTarget = new HashMap<>(labels);
     withTarget.put(Labels.TARGET, target);
@@ -307,7 +307,13 @@ public final class Snapshotter {
             target);
     byName.put(name, s);
     pinStoreLayers(); // pinned before its record is on disk: a crash leaves a pin, never a hole
+    if (!store.has(diffId)) { // evicted between the lookup and the pin: containerd unpacks it
+      byName.remove(name);
+      pinStoreLayers();
+      return false;
+    }
     records.save(s);
+    return true;
   }
 
   /**

@@ -46,10 +46,15 @@ public final class LayerStore implements Closeable {
   private final FileChannel lockChannel;
   private final FileLock lock;
 
-  private LayerStore(StoreLayout layout, FileChannel lockChannel, FileLock lock) {
+  /** Pins and evictions take turns, across the handles of one writer (see {@link #shared}). */
+  private final Object pinsAndEvictions;
+
+  private LayerStore(
+      StoreLayout layout, FileChannel lockChannel, FileLock lock, Object pinsAndEvictions) {
     this.layout = layout;
     this.lockChannel = lockChannel;
     this.lock = lock;
+    this.pinsAndEvictions = pinsAndEvictions;
   }
 
   /**
@@ -83,12 +88,12 @@ public final class LayerStore implements Closeable {
         Files.deleteIfExists(temp);
       }
     }
-    return new LayerStore(layout, channel, lock);
+    return new LayerStore(layout, channel, lock, new Object());
   }
 
   /** Opens the store to read only: no lock, no cleanup. A missing store reads as empty. */
   public static LayerStore openReadOnly(Path root) {
-    return new LayerStore(new StoreLayout(root), null, null);
+    return new LayerStore(new StoreLayout(root), null, null, new Object());
   }
 
   public StoreLayout layout() {
@@ -195,33 +200,44 @@ public final class LayerStore implements Closeable {
   }
 
   /**
-   * Removes a layer: renamed into staging first (so it vanishes at once and a crash leaves only
-   * staging debris, cleared at the next start), then deleted. Image records that need the layer are
-   * removed too, since those images are no longer complete.
+   * Removes a layer unless a pin holds it (checked here, under the same lock as {@link #pin}, so a
+   * pin written after GC planned still wins): renamed into staging first (so it vanishes at once
+   * and a crash leaves only staging debris, cleared at the next start), then deleted. Image records
+   * that need the layer are removed too, since those images are no longer complete.
+   *
+   * @return whether the layer was removed (false: pinned, or not there)
    */
-  public void evict(String diffId) throws IOException {
+  public boolean evict(String diffId) throws IOException {
     requireWriter();
-    for (ImageRecord image : images()) {
-      if (image.layers().stream().anyMatch(l -> l.diffId().equals(diffId))) {
-        Files.deleteIfExists(layout.image(recordKey(image.reference())));
+    synchronized (pinsAndEvictions) {
+      if (pins().stream().anyMatch(p -> p.diffIds().contains(diffId))) {
+        return false;
       }
+      for (ImageRecord image : images()) {
+        if (image.layers().stream().anyMatch(l -> l.diffId().equals(diffId))) {
+          Files.deleteIfExists(layout.image(recordKey(image.reference())));
+        }
+      }
+      Path doomed = layout.staging().resolve("evicted-" + UUID.randomUUID());
+      try {
+        Files.move(layout.layer(diffId), doomed, StandardCopyOption.ATOMIC_MOVE);
+      } catch (NoSuchFileException e) {
+        return false;
+      }
+      AtomicFiles.fsyncDirectory(layout.layers());
+      DirFd.deleteTree(doomed);
+      return true;
     }
-    Path doomed = layout.staging().resolve("evicted-" + UUID.randomUUID());
-    try {
-      Files.move(layout.layer(diffId), doomed, StandardCopyOption.ATOMIC_MOVE);
-    } catch (NoSuchFileException e) {
-      return;
-    }
-    AtomicFiles.fsyncDirectory(layout.layers());
-    DirFd.deleteTree(doomed);
   }
 
   /** Writes (or replaces) the pin of {@code pin.owner()}. */
   public void pin(Pin pin) throws IOException {
     requireWriter();
-    Files.createDirectories(layout.pins());
-    AtomicFiles.write(
-        layout.pins().resolve(recordKey(pin.owner()) + ".json"), JSON.writeValueAsBytes(pin));
+    synchronized (pinsAndEvictions) {
+      Files.createDirectories(layout.pins());
+      AtomicFiles.write(
+          layout.pins().resolve(recordKey(pin.owner()) + ".json"), JSON.writeValueAsBytes(pin));
+    }
   }
 
   /** Removes the pin of an owner; true if there was one. */
@@ -272,7 +288,7 @@ public final class LayerStore implements Closeable {
    */
   public LayerStore shared() {
     requireWriter();
-    return new LayerStore(layout, null, lock);
+    return new LayerStore(layout, null, lock, pinsAndEvictions);
   }
 
   /** Whether this handle may write (it holds the writer lock). */

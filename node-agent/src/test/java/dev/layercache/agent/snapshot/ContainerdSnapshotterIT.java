@@ -323,6 +323,7 @@ class ContainerdSnapshotterIT {
     // is killed once containerd knows its images again.
     await()
         .atMost(Duration.ofSeconds(60))
+        .ignoreExceptions() // "server is not initialized yet" until CRI has started
         .until(() -> containerd.crictl("images").contains("layercache-test/app"));
     daemon.kill9();
     daemon.start();

@@ -159,6 +159,20 @@ class SnapshotterTest {
   }
 
   @Test
+  void aStoreLayerUnderASnapshotIsNotEvictedEvenByAGcThatPlannedBeforeThePin() throws Exception {
+    storeLayer(L0, "zero");
+    storeLayer(L1, "one");
+    assertThat(failure(() -> snapshotter.prepare("k", "", Map.of(Labels.TARGET, L0))))
+        .isEqualTo(SnapshotException.Reason.ALREADY_EXISTS);
+
+    // What a GC that chose both layers before the pin was written does next.
+    assertThat(store.evict(L0)).isFalse();
+    assertThat(store.evict(L1)).isTrue();
+    assertThat(store.has(L0)).isTrue();
+    assertThat(store.has(L1)).isFalse();
+  }
+
+  @Test
   void recordsSurviveARestartAndAHalfDoneCommitKeepsTheCommittedOne() throws Exception {
     snapshotter.prepare("a", "", Map.of("k", "v"));
     Path dir = Path.of(snapshotter.mounts("a").get(0).source()).getParent();
