@@ -15,6 +15,7 @@ import dev.layercache.oci.testing.RegistryExtension;
 import dev.layercache.oci.testing.TarBuilder;
 import dev.layercache.oci.testing.TestImage;
 import dev.layercache.oci.testing.TestImages;
+import dev.layercache.oci.testing.TestIndex;
 import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -48,6 +49,8 @@ class AnalyzeIT {
         .push(registry.client(), registry.reference("demo/wasteful:zstd"));
     wasteful(ImageFormat.DOCKER, Compression.GZIP)
         .push(registry.client(), registry.reference("demo/wasteful:docker"));
+    TestIndex.of(ImageFormat.OCI, wasteful(ImageFormat.OCI, Compression.GZIP))
+        .push(registry.client(), registry.reference("demo/wasteful:index"));
     ImageBuilder.oci(TestImages.AMD64)
         .layer(new TarBuilder().file("bin/tool", bytes(800), 0755), Compression.GZIP)
         .layer(new TarBuilder().file("app/main", bytes(200), 0644), Compression.ZSTD)
@@ -129,7 +132,8 @@ class AnalyzeIT {
   @Test
   void theNumbersAreTheSameHoweverTheImageIsStored() throws Exception {
     JsonNode gzip = analyze("demo/wasteful:1");
-    for (String other : new String[] {"demo/wasteful:zstd", "demo/wasteful:docker"}) {
+    for (String other :
+        new String[] {"demo/wasteful:zstd", "demo/wasteful:docker", "demo/wasteful:index"}) {
       JsonNode a = analyze(other);
       assertThat(a.get("totalBytes")).as(other).isEqualTo(gzip.get("totalBytes"));
       assertThat(a.get("wastedBytes")).as(other).isEqualTo(gzip.get("wastedBytes"));
