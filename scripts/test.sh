@@ -9,6 +9,7 @@ command -v docker-registry >/dev/null || need_pkgs+=(docker-registry)
 command -v htpasswd >/dev/null || need_pkgs+=(apache2-utils)
 command -v openssl >/dev/null || need_pkgs+=(openssl)
 command -v umoci >/dev/null && command -v skopeo >/dev/null || need_pkgs+=(umoci skopeo)
+command -v promtool >/dev/null || need_pkgs+=(prometheus) # promtool checks deploy/monitoring's PromQL
 # containerd's snapshotter tests: Debian's containerd and runc; gcc builds their static test program.
 [ -x /usr/bin/containerd ] && [ -x /usr/sbin/runc ] || need_pkgs+=(containerd runc)
 [ -x /usr/bin/gcc ] && [ -f /usr/lib/x86_64-linux-gnu/libc.a ] || need_pkgs+=(gcc libc6-dev)

@@ -3,6 +3,7 @@ package dev.layercache.operator;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.layercache.api.testing.MonitoringQueries;
 import dev.layercache.api.v1alpha1.LayerCache;
 import dev.layercache.api.v1alpha1.LayerCacheSpec;
 import dev.layercache.kube.HealthServer;
@@ -57,6 +58,12 @@ public class MetricsIT {
                       .contains("layercache_nodecache_spec_writes_total")
                       .contains("operator_sdk_")
                       .doesNotContain("metered");
+                  assertThat(MonitoringQueries.served(metrics))
+                      .as("what the operator serves, against what deploy/monitoring queries")
+                      .containsAll(
+                          MonitoringQueries.metrics().stream()
+                              .filter(MonitoringQueries.OPERATOR)
+                              .toList());
                 });
       }
     }
