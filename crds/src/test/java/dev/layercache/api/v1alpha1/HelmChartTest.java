@@ -51,7 +51,7 @@ class HelmChartTest {
           "ValidatingAdmissionPolicyBinding",
           "CSIDriver");
 
-  private static final List<String> OTHER_VALUES =
+  static final List<String> OTHER_VALUES =
       List.of(
           "createNamespace=false",
           "logLevel=debug",
@@ -170,7 +170,7 @@ class HelmChartTest {
     }
   }
 
-  private static String template(String... sets) {
+  static String template(String... sets) {
     List<String> args =
         new ArrayList<>(
             List.of("template", "layercache", CHART.toString(), "-n", NAMESPACE, "--include-crds"));
