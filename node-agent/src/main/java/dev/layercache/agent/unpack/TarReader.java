@@ -233,7 +233,12 @@ final class TarReader {
         space++;
       }
       int end = (int) (pos + length);
-      if (space == pos || space >= data.length || data[space] != ' ' || end > data.length) {
+      // The length counts the whole record, its own digits and space included.
+      if (space == pos
+          || space >= data.length
+          || data[space] != ' '
+          || end <= space
+          || end > data.length) {
         throw new IOException("malformed PAX record");
       }
       if (data[end - 1] != '\n') {
