@@ -9,7 +9,8 @@
 #   scripts/local-node.sh down [--dir DIR]          stop what `up` started, unmount, remove DIR
 #
 # DIR (default $LAYERCACHE_NODE_DIR, else /tmp/layercache-node) holds containerd's root, state and
-# socket, the kubelet's root, the logs (DIR/logs/), the PIDs and crictl.yaml. The layercache store
+# socket, the kubelet's root, the logs (DIR/logs/), the PIDs, crictl.yaml and host/, a shared
+# mount for hostPath volumes that propagate mounts. The layercache store
 # is --store (default DIR/store; one outside DIR is kept by `down`). Each --registry is a loopback registry
 # containerd pulls from over plain HTTP (more: DIR/containerd/certs.d/HOST/hosts.toml). With --owner, the node goes down once process PID exits.
 set -euo pipefail
@@ -249,6 +250,11 @@ up() {
   touch "$dir/.layercache-node"
   store=$(readlink -m "${store:-$dir/store}")
   mkdir -p "$store"
+  # hostPath volumes with Bidirectional propagation (the agent's store) need a shared mount, and
+  # this machine's / is private: DIR/host is one.
+  mkdir -p "$dir/host"
+  mount --bind "$dir/host" "$dir/host"
+  mount --make-rshared "$dir/host"
   local hierarchy
   for hierarchy in /sys/fs/cgroup/*/; do mkdir -p "$hierarchy$cgroup_root"; done
 

@@ -15,6 +15,8 @@ command -v promtool >/dev/null || need_pkgs+=(prometheus) # promtool checks depl
 [ -x /usr/bin/gcc ] && [ -f /usr/lib/x86_64-linux-gnu/libc.a ] || need_pkgs+=(gcc libc6-dev)
 # The local node (scripts/local-node.sh): its one CNI configuration is the loopback plugin.
 [ -x /usr/lib/cni/loopback ] || need_pkgs+=(containernetworking-plugins)
+# The Java base image of the operator and agent images (scripts/java-base-image.sh).
+command -v debootstrap >/dev/null || need_pkgs+=(debootstrap)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "installing test dependencies: ${need_pkgs[*]}"
@@ -31,7 +33,17 @@ if ! ./scripts/test-binaries.sh; then
   echo "Kubernetes binaries not built: the tests that need a control plane skip" >&2
 fi
 
-./mvnw -B -ntp verify "$@"
+# The operator and agent images (jib, no Docker) on a Java base image made from Debian's packages
+# (cached like the binaries; minutes only the first time); DeployE2E runs them on the local node.
+image_args=()
+if base_image=$(./scripts/java-base-image.sh); then
+  image_args=(-Pimage "-Djib.from.image=tar://$base_image")
+else
+  [ "${CI:-}" != true ] || exit 1
+  echo "Java base image not built: the images are not built and DeployE2E skips" >&2
+fi
+
+./mvnw -B -ntp verify "${image_args[@]}" "$@"
 
 # Fuzzing (docs/fuzzing.md): each @FuzzTest in its own JVM for FuzzBudget.CI (6 s), findings fail the run.
 ./mvnw -B -ntp -Pfuzz -pl oci,node-agent -am test

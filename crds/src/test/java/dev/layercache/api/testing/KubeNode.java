@@ -78,6 +78,14 @@ public final class KubeNode implements BeforeAllCallback, ParameterResolver {
     return node().dir().resolve("store");
   }
 
+  /**
+   * A directory on a shared mount, for hostPath volumes with {@code mountPropagation:
+   * Bidirectional} (the kubelet refuses those on a private mount, as this machine's / is).
+   */
+  public Path hostDir() {
+    return node().dir().resolve("host");
+  }
+
   /** containerd's own root (content store, metadata). */
   public Path containerdRoot() {
     return node().dir().resolve("containerd/root");
@@ -98,6 +106,22 @@ public final class KubeNode implements BeforeAllCallback, ParameterResolver {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /** Runs the pinned kubectl with the admin kubeconfig; its output (stderr included). */
+  public String kubectl(String... args) {
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                KubeControlPlane.kubectl().toString(),
+                "--kubeconfig=" + controlPlane().kubeconfig()));
+    command.addAll(List.of(args));
+    return command(command, 300);
+  }
+
+  /** Runs a command to completion: its output, or an exception that includes it. */
+  public static String command(List<String> command, int timeoutSeconds) {
+    return KubeControlPlane.run(command, timeoutSeconds);
   }
 
   /** Runs crictl against the node's containerd; its output (stderr included). */
@@ -164,7 +188,9 @@ public final class KubeNode implements BeforeAllCallback, ParameterResolver {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    String name = "layercache-test-node";
+    // The API server dials the kubelet (logs, exec) at the node's name: one that resolves to
+    // loopback without asking DNS.
+    String name = "localhost";
     Path script = KubeControlPlane.repoRoot().resolve("scripts/local-node.sh");
     // Registered after the control plane's hook, so it may run first or concurrently: `down`
     // needs no API server (it stops processes and unmounts). The logs are kept for a look after.
