@@ -26,6 +26,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -90,6 +91,14 @@ class DeployE2E {
     overlay = Files.createDirectories(work.resolve("overlay"));
     int apiPort = URI.create(node.admin().getConfiguration().getMasterUrl()).getPort();
     Files.writeString(overlay.resolve("kustomization.yaml"), overlay(repo, apiPort));
+  }
+
+  @AfterAll
+  static void removeWork() {
+    // The agent's store goes with the node's directory.
+    if (work != null) {
+      KubeNode.command(List.of("rm", "-rf", work.toString()), 60);
+    }
   }
 
   /** The part of the overlay that differs per run: the registry, the API server, the store. */

@@ -63,6 +63,9 @@ class NodePodE2E {
     if (proxy != null) {
       proxy.close();
     }
+    if (out != null) {
+      KubeNode.command(List.of("rm", "-rf", out.toString()), 60);
+    }
   }
 
   @Test
