@@ -46,7 +46,11 @@ fi
 ./mvnw -B -ntp verify "${image_args[@]}" "$@"
 
 # Fuzzing (docs/fuzzing.md): each @FuzzTest in its own JVM for FuzzBudget.CI (6 s), findings fail the run.
-./mvnw -B -ntp -Pfuzz -pl oci,node-agent -am test
+# The parsers and the unpacker fuzz here; the gRPC targets (snapshotter, CSI) run their committed
+# inputs in the suite above and fuzz in bench/fuzz.sh until a long run has shaken them out (a 6 s
+# run found a NUL-in-path bug in CSI on its first day).
+./mvnw -B -ntp -Pfuzz -pl oci,node-agent -am test -Dsurefire.failIfNoSpecifiedTests=false \
+  -Dtest='ImageReferenceFuzzTest,ManifestFuzzTest,AuthChallengeFuzzTest,DockerConfigFuzzTest,LayerUnpackerFuzzTest,LayerDecodeFuzzTest,ManifestsFuzzTest'
 
 # The README's first command goes through the launcher: check that it starts the built CLI.
 ./layercache --version

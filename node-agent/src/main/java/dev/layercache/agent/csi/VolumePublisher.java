@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -263,7 +264,14 @@ public final class VolumePublisher {
   }
 
   private static Path target(String targetPath) throws VolumeException {
-    Path target = Path.of(required(targetPath, "target_path"));
+    Path target;
+    try {
+      target = Path.of(required(targetPath, "target_path"));
+    } catch (InvalidPathException e) {
+      // A NUL byte, say: no kernel path can hold it (found by NodeServiceFuzzTest).
+      throw new VolumeException(
+          Code.INVALID_ARGUMENT, "target_path is not a valid path: " + e.getReason());
+    }
     if (!target.isAbsolute()) {
       throw new VolumeException(
           Code.INVALID_ARGUMENT, "target_path " + targetPath + " is not an absolute path");

@@ -213,6 +213,10 @@ class VolumePublisherTest {
     assertCode(
         () -> publish("v", "", Map.of("image", IMAGE)), Code.INVALID_ARGUMENT, "target_path");
     assertCode(
+        () -> publisher.unpublish("vol-1", target + "/L\0"),
+        Code.INVALID_ARGUMENT,
+        "target_path is not a valid path");
+    assertCode(
         () -> publish("v", "relative/dir", Map.of("image", IMAGE)),
         Code.INVALID_ARGUMENT,
         "not an absolute path");
