@@ -9,12 +9,14 @@ import dev.layercache.agent.store.DiskBudget;
 import dev.layercache.agent.store.LayerStore;
 import dev.layercache.agent.workspace.WorkspaceInfo;
 import dev.layercache.agent.workspace.WorkspaceManager;
-import dev.layercache.api.testing.MockApiServer;
+import dev.layercache.api.testing.KubeControlPlane;
+import dev.layercache.api.testing.RenderedDeploy;
 import dev.layercache.kube.PullSecrets;
 import dev.layercache.oci.HttpRegistryClient;
 import dev.layercache.oci.testing.RegistryExtension;
 import dev.layercache.operator.LayercacheOperator;
 import dev.layercache.operator.OperatorConfig;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -22,19 +24,29 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
 /**
- * A cluster in a box with the real parts: fabric8's CRUD mock API server with the generated CRDs,
- * the real operator, and one real node agent per Node, each with its own store root, pulling from
- * the real registry and mounting real overlays.
+ * A cluster in a box with the real parts: the JVM's real control plane ({@link KubeControlPlane})
+ * with deploy/ installed, the real operator, and one real node agent per Node, each with its own
+ * store root, pulling from the real registry and mounting real overlays. The operator and the
+ * agents authenticate as deploy/'s ServiceAccounts (an agent's token bound to a pod on its node),
+ * never as admin; the test arranges and observes as admin.
  */
 final class RealCluster implements AutoCloseable {
+  final KubeControlPlane plane = new KubeControlPlane();
+
+  /** Admin. */
   final KubernetesClient client;
-  private final MockApiServer server;
+
+  /** The clients of the operator and the agents, closed with the cluster. */
+  private final List<KubernetesClient> identities = new ArrayList<>();
+
   private final RegistryExtension registry;
   private final Path roots;
   private final Map<String, Agent> agents = new LinkedHashMap<>();
@@ -43,14 +55,27 @@ final class RealCluster implements AutoCloseable {
   /** One node's agent and its store. */
   record Agent(NodeAgent agent, LayerStore store, WorkspaceManager workspaces) {}
 
+  /** A namespace for workspaces. */
+  void namespace(String name) {
+    client
+        .resource(new NamespaceBuilder().withNewMetadata().withName(name).endMetadata().build())
+        .fieldManager(KubeControlPlane.FIELD_MANAGER)
+        .serverSideApply();
+  }
+
+  private KubernetesClient identity(KubernetesClient client) {
+    identities.add(client);
+    return client;
+  }
+
   RealCluster(RegistryExtension registry, Path roots) throws IOException {
     this.registry = registry;
     this.roots = roots;
-    server = new MockApiServer();
-    client = server.client();
+    client = plane.admin();
+    RenderedDeploy.install(plane);
     operator =
         new LayercacheOperator(
-            client,
+            identity(plane.serviceAccountClient("layercache-system", "layercache-operator")),
             new OperatorConfig(
                 0,
                 Optional.empty(),
@@ -82,14 +107,16 @@ final class RealCluster implements AutoCloseable {
     WorkspaceManager workspaces =
         new WorkspaceManager(
             store, new OverlayMounter(kernel, store.layout().links()), kernel, Clock.systemUTC());
+    KubernetesClient agentClient =
+        identity(plane.podBoundClient("layercache-system", "layercache-agent", name));
     NodeAgent agent =
         new NodeAgent(
-            client,
+            agentClient,
             name,
             store,
             workspaces,
             new RegistryClients(
-                new PullSecrets(client, Set.of(), "layercache-system/layercache-agent"),
+                new PullSecrets(agentClient, Set.of(), "layercache-system/layercache-agent"),
                 credentials ->
                     new HttpRegistryClient(
                         registry.configBuilder().credentials(credentials).build())),
@@ -132,6 +159,6 @@ final class RealCluster implements AutoCloseable {
       }
       agent.store().close();
     }
-    server.close();
+    identities.forEach(KubernetesClient::close);
   }
 }

@@ -30,8 +30,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The operator and three real agents, on the CRUD mock API server, the real registry and real
- * overlay mounts: what a user sees with kubectl, and what is really on each node's disk.
+ * The operator and three real agents, on a real control plane (etcd, kube-apiserver,
+ * kube-controller-manager) under deploy/'s ServiceAccounts, RBAC and admission policy, the real
+ * registry and real overlay mounts: what a user sees with kubectl, and what is really on each
+ * node's disk.
  */
 class RealClusterIT {
   @RegisterExtension static RegistryExtension registry = RegistryExtension.anonymous();
@@ -54,6 +56,7 @@ class RealClusterIT {
     ref = registry.reference("team/app:1").toString();
     image.push(registry.client(), registry.reference("team/app:1"));
     cluster = new RealCluster(registry, roots);
+    cluster.namespace("team");
     cluster.addNode("node-a", Map.of("pool", "build"));
     cluster.addNode("node-b", Map.of("pool", "build"));
     cluster.addNode("node-c", Map.of());

@@ -52,9 +52,9 @@ public final class LayercacheOperator implements AutoCloseable {
               o.withKubernetesClient(client)
                   .withMetrics(MicrometerMetrics.withoutPerResourceMetrics(registry))
                   .withCloseClientOnStop(false)
-                  // Status patches are JSON Patches (RFC 6902) on /status, not server-side apply:
+                  // Statuses by server-side apply, one field manager per controller (its name):
                   // see docs/operator.md.
-                  .withUseSSAToPatchPrimaryResource(false);
+                  .withUseSSAToPatchPrimaryResource(true);
               config
                   .leaseNamespace()
                   .ifPresent(

@@ -9,6 +9,7 @@ import dev.layercache.api.v1alpha1.Savings;
 import dev.layercache.api.v1alpha1.WorkspaceRef;
 import dev.layercache.api.v1alpha1.WorkspaceState;
 import dev.layercache.api.v1alpha1.WorkspaceStatus;
+import dev.layercache.kube.StatusApply;
 import dev.layercache.operator.nodecache.NodeCacheView;
 import dev.layercache.operator.support.StoredForm;
 import io.fabric8.kubernetes.api.model.ConditionBuilder;
@@ -33,6 +34,9 @@ import java.util.concurrent.TimeUnit;
  */
 public final class FakeAgent implements AutoCloseable {
   static final long UPPER_BYTES = 4096;
+
+  /** The real agent's field manager: this one stands in for it. */
+  static final String FIELD_MANAGER = "layercache-agent";
 
   private final KubernetesClient client;
   private final String node;
@@ -77,13 +81,8 @@ public final class FakeAgent implements AutoCloseable {
   /** Writes a heartbeat: the status as it is, with only lastSyncTime moved on. */
   synchronized void heartbeat() {
     NodeCache nodeCache = client.resources(NodeCache.class).withName(node).get();
-    client
-        .resource(nodeCache)
-        .editStatus(
-            nc -> {
-              nc.getStatus().setLastSyncTime(Instant.now().toString());
-              return nc;
-            });
+    nodeCache.getStatus().setLastSyncTime(Instant.now().toString());
+    StatusApply.apply(client, nodeCache, nodeCache.getStatus(), FIELD_MANAGER);
   }
 
   private void tickQuietly() {
@@ -185,13 +184,7 @@ public final class FakeAgent implements AutoCloseable {
     } else {
       log.finished(node);
     }
-    client
-        .resource(nodeCache)
-        .editStatus(
-            nc -> {
-              nc.setStatus(status);
-              return nc;
-            });
+    StatusApply.apply(client, nodeCache, status, FIELD_MANAGER);
   }
 
   private static WorkspaceStatus mounted(String uid, long lowerBytes) {

@@ -1,6 +1,7 @@
 package dev.layercache.operator;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.layercache.api.v1alpha1.Conditions;
@@ -21,6 +22,7 @@ import dev.layercache.oci.testing.TestImages;
 import dev.layercache.operator.nodecache.NodeCacheView;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -219,25 +221,27 @@ public class LayerCacheIT {
     }
   }
 
+  /**
+   * An invalid spec never reaches the operator on a real server: the CRD's schema refuses it (the
+   * operator's InvalidSpec condition is defence in depth, covered by SpecValidatorTest). An
+   * unresolvable one gets a condition naming the cause.
+   */
   @Test
-  void invalidAndUnresolvableSpecsGetAConditionNamingTheCause() throws Exception {
+  void invalidSpecsAreRefusedAndUnresolvableOnesGetAConditionNamingTheCause() throws Exception {
     cluster.addNode("node-a", Map.of());
     cluster.startOperator(REGISTRY);
 
-    create("invalid", spec -> spec.setImages(List.of("docker.io/Library/python:3.12")));
+    assertThatThrownBy(
+            () ->
+                create("invalid", spec -> spec.setImages(List.of("docker.io/Library/python:3.12"))))
+        .isInstanceOfSatisfying(
+            KubernetesClientException.class,
+            e -> {
+              assertThat(e.getCode()).isEqualTo(422);
+              assertThat(e.getMessage()).contains("spec.images[0]");
+            });
     create("unknown-tag", spec -> spec.setImages(List.of(REGISTRY.host() + "/team/none:404")));
 
-    eventually()
-        .untilAsserted(
-            () -> {
-              Condition resolved =
-                  condition(cluster.layerCache("invalid").getStatus(), LayerCacheStatus.RESOLVED);
-              assertThat(resolved.getStatus()).isEqualTo("False");
-              assertThat(resolved.getReason()).isEqualTo("InvalidSpec");
-              assertThat(resolved.getMessage())
-                  .contains("spec.images[0]")
-                  .contains("repository must be lowercase");
-            });
     eventually()
         .untilAsserted(
             () -> {
@@ -255,7 +259,7 @@ public class LayerCacheIT {
     create("fine", spec -> spec.setImages(List.of(image)));
     eventually().untilAsserted(() -> assertThat(readyNodes("fine")).isEqualTo("1/1"));
     assertThat(cluster.events())
-        .anySatisfy(e -> assertThat(e.getReason()).isEqualTo("InvalidSpec"));
+        .anySatisfy(e -> assertThat(e.getReason()).isEqualTo("ImageNotFound"));
   }
 
   @Test

@@ -3,7 +3,6 @@ package dev.layercache.operator;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.layercache.api.testing.MockApiServer;
 import dev.layercache.api.v1alpha1.NodeCache;
 import dev.layercache.kube.testing.ChildJvm;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
@@ -20,22 +19,22 @@ public class OperatorShutdownIT {
 
   @Test
   void sigtermStopsTheControllersAndExitsZero() throws Exception {
-    try (MockApiServer server = new MockApiServer();
+    try (SimulatedCluster cluster = new SimulatedCluster();
         ChildJvm operator =
-            ChildJvm.start(
+            ChildJvm.startWithKubeconfig(
                 Main.class.getName(),
-                server.client().getMasterUrl().toString(),
+                cluster.operatorKubeconfig(),
                 Map.of("LAYERCACHE_LEADER_ELECTION", "false", "LAYERCACHE_METRICS_PORT", "0"),
                 List.of(),
                 dir.resolve("operator.log"))) {
-      server
-          .client()
+      cluster
+          .client
           .resource(new NodeBuilder().withNewMetadata().withName("node-a").endMetadata().build())
           .create();
       // Running: it gave the node its NodeCache.
       await()
           .atMost(Duration.ofSeconds(60))
-          .until(() -> server.client().resources(NodeCache.class).withName("node-a").get() != null);
+          .until(() -> cluster.client.resources(NodeCache.class).withName("node-a").get() != null);
 
       operator.sigterm();
 

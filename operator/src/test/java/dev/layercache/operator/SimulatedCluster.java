@@ -1,6 +1,7 @@
 package dev.layercache.operator;
 
-import dev.layercache.api.testing.MockApiServer;
+import dev.layercache.api.testing.KubeControlPlane;
+import dev.layercache.api.testing.RenderedDeploy;
 import dev.layercache.api.v1alpha1.LayerCache;
 import dev.layercache.api.v1alpha1.NodeCache;
 import dev.layercache.api.v1alpha1.OverlayWorkspace;
@@ -8,12 +9,15 @@ import dev.layercache.oci.HttpRegistryClient;
 import dev.layercache.oci.testing.RegistryExtension;
 import dev.layercache.operator.support.Nodes;
 import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
+import io.fabric8.kubernetes.api.model.rbac.RoleBindingBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
@@ -21,26 +25,75 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import org.awaitility.Awaitility;
 
 /**
- * A cluster in a box: fabric8's CRUD mock API server with the generated CRDs installed, Node
- * objects, one {@link FakeAgent} per node, and the operator wired as Main wires it (leader election
- * off).
+ * A cluster in a box: the JVM's real control plane ({@link KubeControlPlane}) with deploy/
+ * installed, Node objects, one {@link FakeAgent} per node, and the operator wired as Main wires it
+ * (leader election off), authenticated as deploy/'s operator ServiceAccount, never as admin.
+ *
+ * <p>Nodes, LayerCaches and NodeCaches are cluster-scoped, so test classes cannot isolate by
+ * namespace: each test starts on an empty cluster and {@link #close} deletes what it made. Tests in
+ * one JVM run one after another (the failsafe default).
  */
 public final class SimulatedCluster implements AutoCloseable {
   static final Duration PULL_TIME = Duration.ofMillis(300);
 
+  static final String NAMESPACE = "layercache-system";
+  static final String SERVICE_ACCOUNT = "layercache-operator";
+  private static final Duration CLEAN_UP = Duration.ofSeconds(60);
+
+  final KubeControlPlane plane = new KubeControlPlane();
+
+  /** Admin: what the tests and the fake agents use to arrange and observe. */
   final KubernetesClient client;
+
   final PullLog pulls = new PullLog();
   final PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-  private final MockApiServer server;
+  private final KubernetesClient operatorClient;
   private final Map<String, FakeAgent> agents = new HashMap<>();
   private LayercacheOperator operator;
   private volatile String registryBug;
 
   SimulatedCluster() throws IOException {
-    server = new MockApiServer();
-    client = server.client();
+    client = plane.admin();
+    RenderedDeploy.install(plane);
+    deleteAll();
+    grantSecretReads("default");
+    operatorClient = plane.serviceAccountClient(NAMESPACE, SERVICE_ACCOUNT);
+  }
+
+  /**
+   * What a user does for workspaces in {@code namespace} with pull secrets (and what the
+   * PullSecretForbidden message says): lets the operator read Secrets there. deploy/ grants it only
+   * layercache-system.
+   */
+  private void grantSecretReads(String namespace) {
+    client
+        .resource(
+            new RoleBindingBuilder()
+                .withNewMetadata()
+                .withName("layercache-operator-pull-secrets")
+                .withNamespace(namespace)
+                .endMetadata()
+                .withNewRoleRef()
+                .withApiGroup("rbac.authorization.k8s.io")
+                .withKind("ClusterRole")
+                .withName("layercache-pull-secret-reader")
+                .endRoleRef()
+                .addNewSubject()
+                .withKind("ServiceAccount")
+                .withName(SERVICE_ACCOUNT)
+                .withNamespace(NAMESPACE)
+                .endSubject()
+                .build())
+        .fieldManager(KubeControlPlane.FIELD_MANAGER)
+        .serverSideApply();
+  }
+
+  /** A kubeconfig with a token of the operator's ServiceAccount, for Main run as a process. */
+  Path operatorKubeconfig() {
+    return plane.kubeconfigWithToken(plane.serviceAccountToken(NAMESPACE, SERVICE_ACCOUNT));
   }
 
   /** Starts the operator against this cluster, resolving through {@code registry}'s config. */
@@ -50,12 +103,12 @@ public final class SimulatedCluster implements AutoCloseable {
             0,
             Optional.empty(),
             Set.of(),
-            "layercache-system/layercache-operator",
+            NAMESPACE + "/" + SERVICE_ACCOUNT,
             Duration.ofMillis(500),
             Duration.ofSeconds(2));
     operator =
         new LayercacheOperator(
-            client,
+            operatorClient,
             config,
             meters,
             credentials -> {
@@ -139,6 +192,47 @@ public final class SimulatedCluster implements AutoCloseable {
       operator.close();
     }
     agents.values().forEach(FakeAgent::close);
-    server.close();
+    operatorClient.close();
+    deleteAll();
+  }
+
+  /**
+   * Deletes every object of ours a test made, and waits until they are gone: finalizers are dropped
+   * first, since no operator is left to remove them.
+   */
+  private void deleteAll() {
+    for (Class<? extends HasMetadata> type :
+        List.of(OverlayWorkspace.class, LayerCache.class, NodeCache.class)) {
+      for (HasMetadata item : client.resources(type).inAnyNamespace().list().getItems()) {
+        if (item.getMetadata().getFinalizers() != null
+            && !item.getMetadata().getFinalizers().isEmpty()) {
+          client
+              .resource(item)
+              .edit(
+                  i -> {
+                    i.getMetadata().setFinalizers(List.of());
+                    return i;
+                  });
+        }
+        client.resource(item).delete();
+      }
+    }
+    client.nodes().delete();
+    // Events about cluster-scoped objects and the tests' workspaces are all in default.
+    client.v1().events().inNamespace("default").delete();
+    Awaitility.await()
+        .atMost(CLEAN_UP)
+        .ignoreExceptions()
+        .until(
+            () ->
+                client.nodes().list().getItems().isEmpty()
+                    && client.resources(NodeCache.class).list().getItems().isEmpty()
+                    && client.resources(LayerCache.class).list().getItems().isEmpty()
+                    && client
+                        .resources(OverlayWorkspace.class)
+                        .inAnyNamespace()
+                        .list()
+                        .getItems()
+                        .isEmpty());
   }
 }

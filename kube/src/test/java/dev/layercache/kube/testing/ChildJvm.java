@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -29,13 +30,42 @@ public final class ChildJvm implements AutoCloseable {
   public static ChildJvm start(
       String mainClass, String apiServer, Map<String, String> env, List<String> args, Path log)
       throws IOException {
+    return start(
+        mainClass,
+        List.of(
+            "-Dkubernetes.master=" + apiServer,
+            "-Dkubernetes.auth.tryKubeConfig=false",
+            "-Dkubernetes.auth.tryServiceAccount=false"),
+        env,
+        args,
+        log);
+  }
+
+  /**
+   * Starts {@code mainClass} with {@code args}; the fabric8 client in it reads {@code kubeconfig}
+   * only (server, CA and credentials, e.g. a ServiceAccount token), as {@code KUBECONFIG}.
+   */
+  public static ChildJvm startWithKubeconfig(
+      String mainClass, Path kubeconfig, Map<String, String> env, List<String> args, Path log)
+      throws IOException {
+    Map<String, String> withConfig = new HashMap<>(env);
+    withConfig.put("KUBECONFIG", kubeconfig.toString());
+    return start(
+        mainClass, List.of("-Dkubernetes.auth.tryServiceAccount=false"), withConfig, args, log);
+  }
+
+  private static ChildJvm start(
+      String mainClass,
+      List<String> clientProperties,
+      Map<String, String> env,
+      List<String> args,
+      Path log)
+      throws IOException {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add("-cp");
     command.add(System.getProperty("java.class.path"));
-    command.add("-Dkubernetes.master=" + apiServer);
-    command.add("-Dkubernetes.auth.tryKubeConfig=false");
-    command.add("-Dkubernetes.auth.tryServiceAccount=false");
+    command.addAll(clientProperties);
     command.add("-Dkubernetes.namespace=default");
     command.add(mainClass);
     command.addAll(args);

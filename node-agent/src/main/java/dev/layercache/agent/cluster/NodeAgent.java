@@ -25,6 +25,7 @@ import dev.layercache.api.v1alpha1.SecretRef;
 import dev.layercache.kube.LayerSources;
 import dev.layercache.kube.Layers;
 import dev.layercache.kube.SecretProblem;
+import dev.layercache.kube.StatusApply;
 import dev.layercache.oci.ImageReference;
 import dev.layercache.oci.Layer;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -61,6 +62,10 @@ import org.slf4j.LoggerFactory;
 public final class NodeAgent implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(NodeAgent.class);
   static final String OWNER_PREFIX = "NodeCache/";
+
+  /** The field manager of its NodeCache's status (the spec is the operator's). */
+  public static final String FIELD_MANAGER = "layercache-agent";
+
   private static final Duration HEARTBEAT = Duration.ofSeconds(30);
   private static final Duration RETRY_FAILED = Duration.ofSeconds(15);
   private static final double GC_HIGH = 0.85;
@@ -358,12 +363,7 @@ public final class NodeAgent implements AutoCloseable {
       healthy.set(true);
       return;
     }
-    kube.resource(nodeCache)
-        .editStatus(
-            nc -> {
-              nc.setStatus(status);
-              return nc;
-            });
+    StatusApply.apply(kube, nodeCache, status, FIELD_MANAGER);
     lastWrite = clock.instant();
     healthy.set(true);
   }

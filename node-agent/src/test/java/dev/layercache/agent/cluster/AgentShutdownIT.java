@@ -6,7 +6,8 @@ import static org.awaitility.Awaitility.await;
 import dev.layercache.agent.Main;
 import dev.layercache.agent.kernel.RootRequired;
 import dev.layercache.agent.store.LayerStore;
-import dev.layercache.api.testing.MockApiServer;
+import dev.layercache.api.testing.KubeControlPlane;
+import dev.layercache.api.testing.RenderedDeploy;
 import dev.layercache.api.v1alpha1.LayerRef;
 import dev.layercache.api.v1alpha1.LayerState;
 import dev.layercache.api.v1alpha1.NodeCache;
@@ -23,6 +24,7 @@ import dev.layercache.oci.testing.TarBuilder;
 import dev.layercache.oci.testing.TestImage;
 import dev.layercache.oci.testing.TestImages;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -36,12 +38,16 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code layercache agent} in its own JVM, as the DaemonSet runs it, stopped with SIGTERM in the
- * middle of a fetch (a proxy slows the registry down to 256 KiB/s).
+ * middle of a fetch (a proxy slows the registry down to 256 KiB/s), on the JVM's real control plane
+ * and as deploy/'s agent ServiceAccount (a token bound to a pod on its node).
  */
 class AgentShutdownIT {
   @RegisterExtension static RegistryExtension registry = RegistryExtension.anonymous();
 
-  static final String NODE = "worker-1";
+  /** Not NodeAgentIT's node: the two share the JVM's control plane. */
+  static final String NODE = "worker-shutdown";
+
+  final KubeControlPlane plane = new KubeControlPlane();
 
   @TempDir Path root;
   @TempDir Path logs;
@@ -58,14 +64,18 @@ class AgentShutdownIT {
     ImageReference ref = registry.reference("team/big:1");
     image.push(registry.client(), ref);
 
-    try (FaultyProxy proxy = FaultyProxy.start(registry.url());
-        MockApiServer server = new MockApiServer()) {
+    KubernetesClient admin = plane.admin();
+    RenderedDeploy.install(plane);
+    Path kubeconfig =
+        plane.kubeconfigWithToken(
+            plane.podBoundToken("layercache-system", "layercache-agent", NODE));
+    try (FaultyProxy proxy = FaultyProxy.start(registry.url())) {
       proxy.throttleBlobs(256 << 10);
-      server.client().resource(nodeCache(image, proxy.reference(ref))).create();
+      admin.resource(nodeCache(image, proxy.reference(ref))).create();
       try (ChildJvm agent =
-          ChildJvm.start(
+          ChildJvm.startWithKubeconfig(
               Main.class.getName(),
-              server.client().getMasterUrl().toString(),
+              kubeconfig,
               Map.of(),
               List.of(
                   "--root",
@@ -85,7 +95,7 @@ class AgentShutdownIT {
             .until(
                 () -> {
                   NodeCacheStatus status =
-                      server.client().resources(NodeCache.class).withName(NODE).get().getStatus();
+                      admin.resources(NodeCache.class).withName(NODE).get().getStatus();
                   var layer = status.getLayers().get(0);
                   return layer.getState() == LayerState.Pulling && layer.getBytesDone() > 0;
                 });
@@ -95,6 +105,8 @@ class AgentShutdownIT {
 
         assertThat(agent.awaitExit(Duration.ofSeconds(30))).as(agent.output()).isZero();
       }
+    } finally {
+      admin.resources(NodeCache.class).withName(NODE).delete();
     }
     assertThat(stagingEntries()).as("staging after the agent stopped").isEmpty();
     // The writer lock is free, and the store holds no half layer.

@@ -9,7 +9,8 @@ import dev.layercache.agent.kernel.RootRequired;
 import dev.layercache.agent.store.DiskBudget;
 import dev.layercache.agent.store.LayerStore;
 import dev.layercache.agent.workspace.WorkspaceManager;
-import dev.layercache.api.testing.MockApiServer;
+import dev.layercache.api.testing.KubeControlPlane;
+import dev.layercache.api.testing.RenderedDeploy;
 import dev.layercache.api.v1alpha1.CommitSpec;
 import dev.layercache.api.v1alpha1.CommitState;
 import dev.layercache.api.v1alpha1.CommitStatus;
@@ -29,7 +30,6 @@ import dev.layercache.api.v1alpha1.WorkspaceState;
 import dev.layercache.api.v1alpha1.WorkspaceStatus;
 import dev.layercache.kube.HealthServer;
 import dev.layercache.kube.PullSecrets;
-import dev.layercache.kube.testing.RbacMockServer;
 import dev.layercache.oci.Compression;
 import dev.layercache.oci.CredentialStore;
 import dev.layercache.oci.HttpRegistryClient;
@@ -40,8 +40,10 @@ import dev.layercache.oci.testing.RegistryExtension;
 import dev.layercache.oci.testing.TarBuilder;
 import dev.layercache.oci.testing.TestImage;
 import dev.layercache.oci.testing.TestImages;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.api.model.rbac.RoleBindingBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -65,8 +67,11 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The real agent against fabric8's CRUD mock API server (with the generated CRDs), the real
- * registry and real overlay mounts: it converges its NodeCache's spec and reports in its status.
+ * The real agent against the JVM's real control plane ({@link KubeControlPlane}, deploy/
+ * installed), the real registry and real overlay mounts: it converges its NodeCache's spec and
+ * reports in its status. The agent authenticates as deploy/'s agent ServiceAccount with a token
+ * bound to a pod on its node, so deploy/'s RBAC and admission policy apply to everything it does;
+ * the test arranges and observes as admin.
  */
 class NodeAgentIT {
   @RegisterExtension
@@ -75,8 +80,14 @@ class NodeAgentIT {
   static final String NODE = "worker-1";
 
   @TempDir Path root;
-  MockApiServer server;
+  final KubeControlPlane plane = new KubeControlPlane();
+
+  /** Admin: what the test arranges and observes with. */
   KubernetesClient kube;
+
+  /** The agent's own identity. */
+  KubernetesClient agentKube;
+
   LayerStore store;
   NodeAgent agent;
   HealthServer http;
@@ -85,8 +96,10 @@ class NodeAgentIT {
   @BeforeEach
   void startApiServer() throws Exception {
     RootRequired.assumeOverlayfs();
-    server = new MockApiServer();
-    kube = server.client();
+    kube = plane.admin();
+    RenderedDeploy.install(plane);
+    deleteNodeCache();
+    agentKube = plane.podBoundClient("layercache-system", "layercache-agent", NODE);
     String auth =
         Base64.getEncoder().encodeToString("puller:pa55".getBytes(StandardCharsets.UTF_8));
     String dockerConfig = "{\"auths\":{\"" + registry.host() + "\":{\"auth\":\"" + auth + "\"}}}";
@@ -103,25 +116,21 @@ class NodeAgentIT {
                     Base64.getEncoder()
                         .encodeToString(dockerConfig.getBytes(StandardCharsets.UTF_8)))
                 .build())
-        .create();
+        .fieldManager(KubeControlPlane.FIELD_MANAGER)
+        .forceConflicts()
+        .serverSideApply();
     store = LayerStore.open(root);
     startAgent();
   }
 
+  /** Starts the agent, as its own ServiceAccount. */
   void startAgent() throws Exception {
-    startAgent(kube);
-  }
-
-  /**
-   * Starts the agent; it reads pull secrets through {@code secrets}, its NodeCache through kube.
-   */
-  void startAgent(KubernetesClient secrets) throws Exception {
     KernelFeatures kernel = KernelFeatures.get();
     metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     metrics.config().commonTags("node", NODE);
     agent =
         new NodeAgent(
-            kube,
+            agentKube,
             NODE,
             store,
             new WorkspaceManager(
@@ -131,7 +140,7 @@ class NodeAgentIT {
                 Clock.systemUTC()),
             // No credentials of its own: only what the pull secret gives.
             new RegistryClients(
-                new PullSecrets(secrets, Set.of(), "layercache-system/layercache-agent"),
+                new PullSecrets(agentKube, Set.of(), "layercache-system/layercache-agent"),
                 credentials ->
                     new HttpRegistryClient(
                         registry
@@ -168,9 +177,48 @@ class NodeAgentIT {
       }
       store.close();
     }
-    if (server != null) {
-      server.close();
+    if (agentKube != null) {
+      agentKube.close();
+      deleteNodeCache();
     }
+  }
+
+  /**
+   * The namespace, and the RoleBinding the agent's forbidden-secret message tells users to create
+   * there.
+   */
+  void grantAgentSecretReads(String namespace) {
+    kube.resource(
+            new NamespaceBuilder().withNewMetadata().withName(namespace).endMetadata().build())
+        .fieldManager(KubeControlPlane.FIELD_MANAGER)
+        .serverSideApply();
+    kube.resource(
+            new RoleBindingBuilder()
+                .withNewMetadata()
+                .withName("layercache-pull-secrets")
+                .withNamespace(namespace)
+                .endMetadata()
+                .withNewRoleRef()
+                .withApiGroup("rbac.authorization.k8s.io")
+                .withKind("ClusterRole")
+                .withName("layercache-pull-secret-reader")
+                .endRoleRef()
+                .addNewSubject()
+                .withKind("ServiceAccount")
+                .withName("layercache-agent")
+                .withNamespace("layercache-system")
+                .endSubject()
+                .build())
+        .fieldManager(KubeControlPlane.FIELD_MANAGER)
+        .serverSideApply();
+  }
+
+  /** The tests share the JVM's control plane: each starts without the node's NodeCache. */
+  void deleteNodeCache() {
+    kube.resources(NodeCache.class).withName(NODE).delete();
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> kube.resources(NodeCache.class).withName(NODE).get() == null);
   }
 
   static TestImage image() {
@@ -416,7 +464,8 @@ class NodeAgentIT {
     TestImage image = image();
     ImageReference ref = registry.reference("team/app:2");
     image.push(registry.client(), ref);
-    // The push secret lives in the workspace's namespace.
+    // The push secret lives in the workspace's namespace, where its owner lets the agent read it.
+    grantAgentSecretReads("team");
     kube.resource(
             new SecretBuilder()
                 .withMetadata(
@@ -429,7 +478,9 @@ class NodeAgentIT {
                         .get()
                         .getData())
                 .build())
-        .create();
+        .fieldManager(KubeControlPlane.FIELD_MANAGER)
+        .forceConflicts()
+        .serverSideApply();
     String uid = "7d1c0e2a-0000-4000-8000-000000000001";
     WorkspaceRef ws = workspace(uid, image);
     ws.setImage(ref.withDigest(image.digest()).toString()); // pinned, as the operator writes it
@@ -478,62 +529,57 @@ class NodeAgentIT {
   }
 
   /**
-   * RBAC's answer for one secret is played by a second mock API server ({@link RbacMockServer}),
-   * which answers 403 for it and serves the others; the agent reads its NodeCache from the first.
+   * deploy/ lets the agent read Secrets in layercache-system only; a pull secret in team-a with no
+   * RoleBinding there is refused by the server's RBAC.
    */
   @Test
   void aForbiddenPullSecretFailsOnlyTheLayersThatNameItAndTheNodeKeepsReporting() throws Exception {
-    try (RbacMockServer secretsServer = new RbacMockServer()) {
-      secretsServer.forbid("team-a", "private", "layercache-system/layercache-agent");
-      KubernetesClient secrets = secretsServer.client();
-      secrets
-          .resource(
-              new SecretBuilder(
-                      kube.secrets().inNamespace("layercache-system").withName("regcred").get())
-                  .editMetadata()
-                  .withResourceVersion(null)
-                  .withUid(null)
-                  .endMetadata()
-                  .build())
-          .create();
-      stopAgent();
-      startAgent(secrets);
+    kube.resource(new NamespaceBuilder().withNewMetadata().withName("team-a").endMetadata().build())
+        .fieldManager(KubeControlPlane.FIELD_MANAGER)
+        .serverSideApply();
+    kube.resource(
+            new SecretBuilder(
+                    kube.secrets().inNamespace("layercache-system").withName("regcred").get())
+                .withMetadata(
+                    new ObjectMetaBuilder().withName("private").withNamespace("team-a").build())
+                .build())
+        .fieldManager(KubeControlPlane.FIELD_MANAGER)
+        .forceConflicts()
+        .serverSideApply();
+    TestImage image = image();
+    ImageReference ref = registry.reference("team/app:1");
+    image.push(registry.client(), ref);
+    NodeCache nodeCache = nodeCache(image, ref, List.of());
+    SecretRef forbidden = new SecretRef();
+    forbidden.setNamespace("team-a");
+    forbidden.setName("private");
+    LayerRef top = nodeCache.getSpec().getLayers().get(1);
+    top.getSources().get(0).setPullSecrets(List.of(forbidden));
+    kube.resource(nodeCache).create();
 
-      TestImage image = image();
-      ImageReference ref = registry.reference("team/app:1");
-      image.push(registry.client(), ref);
-      NodeCache nodeCache = nodeCache(image, ref, List.of());
-      SecretRef forbidden = new SecretRef();
-      forbidden.setNamespace("team-a");
-      forbidden.setName("private");
-      LayerRef top = nodeCache.getSpec().getLayers().get(1);
-      top.getSources().get(0).setPullSecrets(List.of(forbidden));
-      kube.resource(nodeCache).create();
-
-      await()
-          .atMost(Duration.ofSeconds(30))
-          .ignoreExceptions()
-          .untilAsserted(
-              () -> {
-                NodeCacheStatus status = status();
-                assertThat(status.getLastSyncTime()).isNotNull();
-                assertThat(status.getReadyLayers()).isEqualTo("1/2");
-                LayerStatus failed =
-                    status.getLayers().stream()
-                        .filter(l -> l.getDiffID().equals(top.getDiffID()))
-                        .findFirst()
-                        .orElseThrow();
-                assertThat(failed.getState()).isEqualTo(LayerState.Failed);
-                assertThat(failed.getReason()).isEqualTo("PullSecretForbidden");
-                assertThat(failed.getMessage())
-                    .contains("pull secret team-a/private")
-                    .contains(
-                        "kubectl -n team-a create rolebinding layercache-pull-secrets"
-                            + " --clusterrole=layercache-pull-secret-reader"
-                            + " --serviceaccount=layercache-system:layercache-agent");
-              });
-      assertThat(agent.healthy()).isTrue();
-    }
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .ignoreExceptions()
+        .untilAsserted(
+            () -> {
+              NodeCacheStatus status = status();
+              assertThat(status.getLastSyncTime()).isNotNull();
+              assertThat(status.getReadyLayers()).isEqualTo("1/2");
+              LayerStatus failed =
+                  status.getLayers().stream()
+                      .filter(l -> l.getDiffID().equals(top.getDiffID()))
+                      .findFirst()
+                      .orElseThrow();
+              assertThat(failed.getState()).isEqualTo(LayerState.Failed);
+              assertThat(failed.getReason()).isEqualTo("PullSecretForbidden");
+              assertThat(failed.getMessage())
+                  .contains("pull secret team-a/private")
+                  .contains(
+                      "kubectl -n team-a create rolebinding layercache-pull-secrets"
+                          + " --clusterrole=layercache-pull-secret-reader"
+                          + " --serviceaccount=layercache-system:layercache-agent");
+            });
+    assertThat(agent.healthy()).isTrue();
   }
 
   @Test

@@ -38,8 +38,11 @@ import java.util.stream.Collectors;
  * Keeps a LayerCache's images warm on its nodes: validate, resolve (when due), pin the layers on
  * the matching nodes, fold the nodes' progress into the status.
  */
-@ControllerConfiguration(name = "layercache")
+@ControllerConfiguration(name = "layercache", fieldManager = LayerCacheReconciler.FIELD_MANAGER)
 public final class LayerCacheReconciler implements Reconciler<LayerCache>, Cleaner<LayerCache> {
+  /** The field manager of LayerCache statuses. */
+  public static final String FIELD_MANAGER = "layercache-operator-layercache";
+
   private static final long MIN_DELAY_MS = 200;
 
   private final LayerCacheResolver resolver;

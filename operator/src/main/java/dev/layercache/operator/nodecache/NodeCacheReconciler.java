@@ -106,10 +106,10 @@ public final class NodeCacheReconciler implements Reconciler<Node> {
                     .toList()));
     NodeCache current = nodeCaches.get(new ResourceID(name)).orElse(null);
     if (current == null) {
-      NodeCache created = writer.create(node, spec);
+      NodeCache created = writer.apply(node, spec);
       nodeCaches.handleRecentResourceCreate(ResourceID.fromResource(created), created);
     } else if (!StoredForm.same(spec, current.getSpec())) {
-      NodeCache patched = writer.patch(name, spec);
+      NodeCache patched = writer.apply(node, spec);
       nodeCaches.handleRecentResourceUpdate(ResourceID.fromResource(patched), patched, current);
     }
     metrics.nodeCaches(nodeCaches.list().toList());

@@ -6,18 +6,17 @@ import dev.layercache.operator.support.OperatorMetrics;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
-import io.fabric8.kubernetes.client.dsl.base.PatchType;
-import java.net.HttpURLConnection;
 import java.util.List;
-import java.util.Map;
 
 /**
- * The one place NodeCache specs are written: created owned by their Node, or replaced whole with a
- * JSON Patch (see docs/operator.md for why not server-side apply yet).
+ * The one place NodeCache specs are written: server-side apply of the whole spec, owned by the
+ * node, under this writer's own field manager (see docs/operator.md). The agent's status is another
+ * manager's, written through the status subresource, so the two never overwrite each other.
  */
 public final class NodeCacheWriter {
+  /** The field manager of NodeCache specs (and of their owner reference). */
+  public static final String FIELD_MANAGER = "layercache-operator-nodecache";
+
   private final KubernetesClient client;
   private final OperatorMetrics metrics;
 
@@ -26,11 +25,14 @@ public final class NodeCacheWriter {
     this.metrics = metrics;
   }
 
-  /** Creates the node's NodeCache with {@code spec}; one that already exists gets it patched in. */
-  public NodeCache create(Node node, NodeCacheSpec spec) {
+  /**
+   * Creates the node's NodeCache with {@code spec}, or makes an existing one's spec exactly {@code
+   * spec}: what this manager applied before and leaves out now is removed. Owned by the Node, so
+   * the garbage collector deletes it with the Node.
+   */
+  public NodeCache apply(Node node, NodeCacheSpec spec) {
     NodeCache nodeCache = new NodeCache();
     nodeCache.getMetadata().setName(node.getMetadata().getName());
-    // Owned by the Node: the garbage collector deletes the NodeCache with it.
     nodeCache
         .getMetadata()
         .setOwnerReferences(
@@ -42,33 +44,10 @@ public final class NodeCacheWriter {
                     .withUid(node.getMetadata().getUid())
                     .build()));
     nodeCache.setSpec(spec);
-    try {
-      NodeCache created = client.resource(nodeCache).create();
-      metrics.nodeCacheWritten();
-      return created;
-    } catch (KubernetesClientException e) {
-      if (e.getCode() != HttpURLConnection.HTTP_CONFLICT) {
-        throw e;
-      }
-      return patch(node.getMetadata().getName(), spec);
-    }
-  }
-
-  /**
-   * A JSON Patch (RFC 6902) that replaces the spec whole and leaves the agent's status alone. Not a
-   * merge patch: the CRUD mock appends arrays on merge patches where a server replaces them.
-   */
-  public NodeCache patch(String name, NodeCacheSpec spec) {
-    String json =
-        client
-            .getKubernetesSerialization()
-            .asJson(List.of(Map.of("op", "add", "path", "/spec", "value", spec)));
-    NodeCache patched =
-        client
-            .resources(NodeCache.class)
-            .withName(name)
-            .patch(PatchContext.of(PatchType.JSON), json);
+    // Forced: the spec is the operator's alone; a hand edit is reverted, as it was before.
+    NodeCache applied =
+        client.resource(nodeCache).fieldManager(FIELD_MANAGER).forceConflicts().serverSideApply();
     metrics.nodeCacheWritten();
-    return patched;
+    return applied;
   }
 }

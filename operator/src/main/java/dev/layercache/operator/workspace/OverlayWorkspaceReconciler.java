@@ -9,6 +9,7 @@ import dev.layercache.api.v1alpha1.WorkspacePhase;
 import dev.layercache.api.v1alpha1.WorkspaceState;
 import dev.layercache.api.v1alpha1.WorkspaceStatus;
 import dev.layercache.api.v1alpha1.validation.SpecValidator;
+import dev.layercache.kube.StatusApply;
 import dev.layercache.operator.nodecache.EventSources;
 import dev.layercache.operator.nodecache.NodeCacheView;
 import dev.layercache.operator.nodecache.WorkspacePlacement;
@@ -43,9 +44,14 @@ import java.util.stream.Collectors;
  * Gives an OverlayWorkspace its mount: validate, place it on a node (once), fold the agent's report
  * into the status, delete it after its TTL; on deletion, wait for the agent to unmount it.
  */
-@ControllerConfiguration(name = "overlayworkspace")
+@ControllerConfiguration(
+    name = "overlayworkspace",
+    fieldManager = OverlayWorkspaceReconciler.FIELD_MANAGER)
 public final class OverlayWorkspaceReconciler
     implements Reconciler<OverlayWorkspace>, Cleaner<OverlayWorkspace> {
+  /** The field manager of OverlayWorkspace statuses. */
+  public static final String FIELD_MANAGER = "layercache-operator-workspace";
+
   private static final long TERMINATING_POLL_MS = 1000;
 
   private final KubernetesClient client;
@@ -259,16 +265,10 @@ public final class OverlayWorkspaceReconciler
     return control;
   }
 
-  /** Cleanup cannot return a status, so it patches the same way JOSDK does: a JSON Patch diff. */
+  /** Cleanup cannot return a status, so it applies it as JOSDK does, as the same manager. */
   private void patchStatus(OverlayWorkspace workspace, OverlayWorkspaceStatus status) {
     if (!StoredForm.same(status, workspace.getStatus())) {
-      client
-          .resource(workspace)
-          .editStatus(
-              w -> {
-                w.setStatus(status);
-                return w;
-              });
+      StatusApply.apply(client, workspace, status, FIELD_MANAGER);
     }
   }
 
