@@ -8,7 +8,7 @@ import dev.layercache.agent.store.ImageRecord;
 import dev.layercache.agent.store.LayerStore;
 import dev.layercache.agent.workspace.WorkspaceManager;
 import dev.layercache.agent.workspace.WorkspaceRequest;
-import dev.layercache.api.testing.MockApiServer;
+import dev.layercache.api.testing.KubeControlPlane;
 import dev.layercache.api.v1alpha1.NodeCache;
 import dev.layercache.api.v1alpha1.NodeCacheSpec;
 import dev.layercache.api.v1alpha1.WorkspaceRef;
@@ -22,14 +22,17 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The agent finds a pod's named workspace through its NodeCache spec, and only its own. */
-class NodeCacheWorkspacesTest {
+/**
+ * The agent finds a pod's named workspace through its NodeCache spec, and only its own. On the
+ * JVM's real control plane, shared with the other cluster ITs: the node names are this test's own.
+ */
+class NodeCacheWorkspacesIT {
   static final String LAYER = "sha256:" + "c".repeat(64);
   static final String UID = "0b6d5f6e-1f0c-4c53-9e55-3f1f8e9d2a71";
 
   @TempDir Path root;
-  MockApiServer server = new MockApiServer();
-  KubernetesClient kube = server.client();
+  static final String NODE = "workspaces-node-1";
+  KubernetesClient kube = new KubeControlPlane().admin();
   LayerStore store;
 
   @AfterEach
@@ -37,7 +40,7 @@ class NodeCacheWorkspacesTest {
     if (store != null) {
       store.close();
     }
-    server.close();
+    kube.resources(NodeCache.class).withName(NODE).delete();
   }
 
   @Test
@@ -64,17 +67,18 @@ class NodeCacheWorkspacesTest {
     NodeCacheSpec spec = new NodeCacheSpec();
     spec.setWorkspaces(List.of(ref));
     NodeCache cache = new NodeCache();
-    cache.setMetadata(new ObjectMetaBuilder().withName("worker-1").build());
+    cache.setMetadata(new ObjectMetaBuilder().withName(NODE).build());
     cache.setSpec(spec);
     kube.resource(cache).create();
-    NodeCacheWorkspaces named = new NodeCacheWorkspaces(kube, "worker-1", workspaces);
+    NodeCacheWorkspaces named = new NodeCacheWorkspaces(kube, NODE, workspaces);
 
     assertThat(named.find("team-a", "build")).isEmpty(); // not mounted here (yet)
-    workspaces.ensure(WorkspaceRequest.ephemeral(UID, image, NodeAgent.OWNER_PREFIX + "worker-1"));
+    workspaces.ensure(WorkspaceRequest.ephemeral(UID, image, NodeAgent.OWNER_PREFIX + NODE));
     assertThat(named.find("team-a", "build")).contains(UID);
     assertThat(named.find("team-b", "build")).isEmpty();
     assertThat(named.find("team-a", "other")).isEmpty();
-    assertThat(new NodeCacheWorkspaces(kube, "worker-2", workspaces).find("team-a", "build"))
+    assertThat(
+            new NodeCacheWorkspaces(kube, "workspaces-node-2", workspaces).find("team-a", "build"))
         .isEmpty();
   }
 }
