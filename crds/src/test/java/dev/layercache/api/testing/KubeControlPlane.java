@@ -1,5 +1,6 @@
 package dev.layercache.api.testing;
 
+import io.fabric8.kubernetes.api.model.ListOptionsBuilder;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
@@ -9,6 +10,7 @@ import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -302,7 +304,38 @@ public final class KubeControlPlane implements BeforeAllCallback, ParameterResol
     }
     installCrds(kubeconfig);
     KubernetesClient admin = new KubernetesClientBuilder().withConfig(config).build();
+    awaitServed(admin);
     return new Started(dir, kubeconfig, config, admin);
+  }
+
+  /**
+   * Established is not yet served: for a moment after it, a list answers 429 "storage is
+   * (re)initializing" while the watch cache fills, and an informer started then fails (an operator
+   * started right after the CRDs stopped on it). Waits until every kind lists.
+   */
+  private static void awaitServed(KubernetesClient admin) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    for (String kind : List.of("LayerCache", "OverlayWorkspace", "NodeCache")) {
+      while (true) {
+        try {
+          admin
+              .genericKubernetesResources("layercache.dev/v1alpha1", kind)
+              .inAnyNamespace()
+              .list(new ListOptionsBuilder().withLimit(1L).withResourceVersion("0").build());
+          break;
+        } catch (KubernetesClientException e) {
+          if (System.nanoTime() > deadline) {
+            throw new IllegalStateException(kind + " not served 60s after Established", e);
+          }
+          try {
+            Thread.sleep(200);
+          } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted waiting for " + kind, interrupted);
+          }
+        }
+      }
+    }
   }
 
   /** As users do: {@code kubectl apply --server-side -f crds/}, then wait until Established. */

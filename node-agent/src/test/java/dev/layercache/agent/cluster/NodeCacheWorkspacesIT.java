@@ -64,6 +64,7 @@ class NodeCacheWorkspacesIT {
     ref.setUid(UID);
     ref.setNamespace("team-a");
     ref.setName("build");
+    ref.setLowers(List.of(LAYER)); // required by the schema (the CRUD mock took it without)
     NodeCacheSpec spec = new NodeCacheSpec();
     spec.setWorkspaces(List.of(ref));
     NodeCache cache = new NodeCache();
