@@ -20,6 +20,7 @@ import dev.layercache.oci.testing.TarBuilder;
 import dev.layercache.oci.testing.TestImage;
 import dev.layercache.oci.testing.TestImages;
 import dev.layercache.operator.nodecache.NodeCacheView;
+import dev.layercache.operator.support.Nodes;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -379,6 +380,52 @@ public class LayerCacheIT {
     spec.accept(s);
     layerCache.setSpec(s);
     cluster.client.resource(layerCache).create();
+  }
+
+  /**
+   * kube-apiserver restarts under a running operator (not restarted): its informers reconnect, so
+   * what is written after the restart — a new Node, a new LayerCache, a spec change — is seen and
+   * converged. Events about the cluster-scoped LayerCache are in namespace default, and the status
+   * follows the spec's generation.
+   */
+  @Test
+  void theOperatorConvergesAfterKubeApiServerRestarts() throws Exception {
+    String image = push("team/restart:1", TestImages.sample(ImageFormat.OCI, TestImages.AMD64));
+    cluster.addNode("node-a", Map.of());
+    cluster.startOperator(REGISTRY);
+    create("before", spec -> spec.setImages(List.of(image)));
+    eventually().untilAsserted(() -> assertThat(readyNodes("before")).isEqualTo("1/1"));
+
+    cluster.plane.stopApiServer();
+    cluster.plane.startApiServer();
+
+    cluster.addNode("node-b", Map.of());
+    create("after", spec -> spec.setImages(List.of(image)));
+    cluster
+        .client
+        .resources(LayerCache.class)
+        .withName("before")
+        .edit(
+            lc -> {
+              // A spec change that keeps both nodes: every node here is linux.
+              lc.getSpec()
+                  .setNodeSelector(
+                      new LabelSelectorBuilder().addToMatchLabels(Nodes.OS_LABEL, "linux").build());
+              return lc;
+            });
+    eventually()
+        .untilAsserted(
+            () -> {
+              assertThat(readyNodes("after")).isEqualTo("2/2");
+              assertThat(readyNodes("before")).isEqualTo("2/2");
+              LayerCache before = cluster.layerCache("before");
+              assertThat(before.getMetadata().getGeneration()).isEqualTo(2L);
+              assertThat(before.getStatus().getObservedGeneration()).isEqualTo(2L);
+            });
+    assertThat(cluster.events())
+        .filteredOn(e -> "LayerCache".equals(e.getInvolvedObject().getKind()))
+        .isNotEmpty()
+        .allSatisfy(e -> assertThat(e.getMetadata().getNamespace()).isEqualTo("default"));
   }
 
   private String readyNodes(String name) {

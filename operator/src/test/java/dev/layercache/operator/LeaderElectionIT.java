@@ -1,0 +1,100 @@
+package dev.layercache.operator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.layercache.api.v1alpha1.NodeCache;
+import dev.layercache.kube.testing.ChildJvm;
+import io.fabric8.kubernetes.api.model.NodeBuilder;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Two operators (Main, each in its own JVM, as two Deployment replicas with their pod names as
+ * HOSTNAME) on the real Lease of deploy/'s namespace, as its ServiceAccount: one leads and only it
+ * starts its controllers; {@code kill -9} of the leader by PID hands the Lease to the other within
+ * JOSDK's lease duration (15 s) plus a retry period (2 s), and the new leader writes NodeCache
+ * specs.
+ */
+public class LeaderElectionIT {
+  static final Duration TAKEOVER = Duration.ofSeconds(17);
+  static final String CONTROLLERS_STARTED = "'nodecache' controller started";
+
+  @TempDir Path dir;
+
+  @Test
+  void oneLeadsAndTheOtherTakesOverWhenTheLeaderIsKilled() throws Exception {
+    try (SimulatedCluster cluster = new SimulatedCluster();
+        ChildJvm first = operator(cluster, "operator-1");
+        ChildJvm second = operator(cluster, "operator-2")) {
+      addNode(cluster, "node-a");
+      await()
+          .atMost(Duration.ofSeconds(90))
+          .until(() -> cluster.client.resources(NodeCache.class).withName("node-a").get() != null);
+      String leader = holder(cluster);
+      ChildJvm leading = leader.equals("operator-1") ? first : second;
+      ChildJvm following = leading == first ? second : first;
+      Path followerLog = dir.resolve((leading == first ? "operator-2" : "operator-1") + ".log");
+      // The follower has not started a controller, so it cannot have written a spec.
+      assertThat(Files.readString(followerLog)).doesNotContain(CONTROLLERS_STARTED);
+
+      long killedAt = System.nanoTime();
+      assertThat(ProcessHandle.of(leading.pid()).orElseThrow().destroyForcibly()).isTrue();
+      String next = leader.equals("operator-1") ? "operator-2" : "operator-1";
+      await()
+          .atMost(TAKEOVER.plusSeconds(5))
+          .pollInterval(Duration.ofMillis(200))
+          .until(() -> next.equals(holder(cluster)));
+      Duration takeover = Duration.ofNanos(System.nanoTime() - killedAt);
+      assertThat(takeover).as("kill -9 to the Lease changing hands").isLessThan(TAKEOVER);
+
+      addNode(cluster, "node-b");
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .until(() -> cluster.client.resources(NodeCache.class).withName("node-b").get() != null);
+      assertThat(ProcessHandle.of(following.pid()).map(ProcessHandle::isAlive)).contains(true);
+      assertThat(Files.readString(followerLog)).contains(CONTROLLERS_STARTED);
+    }
+  }
+
+  private ChildJvm operator(SimulatedCluster cluster, String podName) throws Exception {
+    return ChildJvm.startWithKubeconfig(
+        Main.class.getName(),
+        cluster.operatorKubeconfig(),
+        Map.of(
+            "HOSTNAME",
+            podName,
+            "LAYERCACHE_LEADER_ELECTION",
+            "true",
+            "LAYERCACHE_LEASE_NAMESPACE",
+            SimulatedCluster.NAMESPACE,
+            "LAYERCACHE_METRICS_PORT",
+            "0"),
+        List.of(),
+        dir.resolve(podName + ".log"));
+  }
+
+  private static void addNode(SimulatedCluster cluster, String name) {
+    cluster
+        .client
+        .resource(new NodeBuilder().withNewMetadata().withName(name).endMetadata().build())
+        .create();
+  }
+
+  private static String holder(SimulatedCluster cluster) {
+    Lease lease =
+        cluster
+            .client
+            .leases()
+            .inNamespace(SimulatedCluster.NAMESPACE)
+            .withName(OperatorConfig.LEASE_NAME)
+            .get();
+    return lease == null ? null : lease.getSpec().getHolderIdentity();
+  }
+}
