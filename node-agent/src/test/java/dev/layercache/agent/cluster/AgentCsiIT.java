@@ -17,7 +17,8 @@ import dev.layercache.agent.kernel.MountInfo;
 import dev.layercache.agent.kernel.MountPoint;
 import dev.layercache.agent.kernel.RootRequired;
 import dev.layercache.agent.kernel.Syscalls;
-import dev.layercache.api.testing.MockApiServer;
+import dev.layercache.api.testing.KubeControlPlane;
+import dev.layercache.api.testing.RenderedDeploy;
 import dev.layercache.api.v1alpha1.NodeCache;
 import dev.layercache.api.v1alpha1.WorkspaceRef;
 import dev.layercache.api.v1alpha1.WorkspaceState;
@@ -50,7 +51,10 @@ import org.junit.jupiter.api.io.TempDir;
 class AgentCsiIT {
   @RegisterExtension static RegistryExtension registry = RegistryExtension.anonymous();
 
-  static final String NODE = "worker-1";
+  /** Its own node: the cluster ITs share the JVM's control plane. */
+  static final String NODE = "worker-csi";
+
+  static final KubeControlPlane PLANE = new KubeControlPlane();
   static final String UID = "6f1c2b9e-0d4a-4e8b-9a51-2c7d3e4f5a60";
   static final String POD = "1a2b3c4d-0000-4000-8000-000000000001";
 
@@ -68,6 +72,7 @@ class AgentCsiIT {
     ImageReference ref = registry.reference("team/ws:1");
     image.push(registry.client(), ref);
     NodeCache nodeCache = AgentShutdownIT.nodeCache(image, ref);
+    nodeCache.getMetadata().setName(NODE);
     WorkspaceRef workspace = new WorkspaceRef();
     workspace.setUid(UID);
     workspace.setNamespace("team-a");
@@ -79,12 +84,17 @@ class AgentCsiIT {
     Path target = kubelet.resolve("pods/" + POD + "/volumes/kubernetes.io~csi/data/mount");
     Files.createDirectories(target.getParent());
 
-    try (MockApiServer server = new MockApiServer()) {
-      server.client().resource(nodeCache).create();
+    // As deploy/'s agent ServiceAccount, with a token bound to a pod on its node.
+    RenderedDeploy.install(PLANE);
+    Path kubeconfig =
+        PLANE.kubeconfigWithToken(
+            PLANE.podBoundToken("layercache-system", "layercache-agent", NODE));
+    try {
+      PLANE.admin().resource(nodeCache).create();
       try (ChildJvm agent =
-          ChildJvm.start(
+          ChildJvm.startWithKubeconfig(
               Main.class.getName(),
-              server.client().getMasterUrl().toString(),
+              kubeconfig,
               Map.of(),
               List.of(
                   "--root",
@@ -106,7 +116,7 @@ class AgentCsiIT {
             .ignoreExceptions()
             .until(
                 () ->
-                    status(server).orElseThrow().getState() == WorkspaceState.Mounted
+                    status().orElseThrow().getState() == WorkspaceState.Mounted
                         && Files.exists(socket));
         try (CsiChannel csi = new CsiChannel(socket)) {
           NodeGrpc.NodeBlockingStub node = NodeGrpc.newBlockingStub(csi.channel());
@@ -123,7 +133,7 @@ class AgentCsiIT {
           await()
               .atMost(Duration.ofSeconds(30))
               .untilAsserted(
-                  () -> assertThat(status(server).orElseThrow().getPods()).containsExactly(POD));
+                  () -> assertThat(status().orElseThrow().getPods()).containsExactly(POD));
           Path other = kubelet.resolve("pods/other/volumes/kubernetes.io~csi/data/mount");
           Files.createDirectories(other.getParent());
           assertThatThrownBy(() -> node.nodePublishVolume(publish(other, "team-b")))
@@ -139,12 +149,13 @@ class AgentCsiIT {
           assertThat(target).doesNotExist();
           await()
               .atMost(Duration.ofSeconds(30))
-              .untilAsserted(() -> assertThat(status(server).orElseThrow().getPods()).isNull());
+              .untilAsserted(() -> assertThat(status().orElseThrow().getPods()).isNull());
         }
         agent.sigterm();
         assertThat(agent.awaitExit(Duration.ofSeconds(30))).as(agent.output()).isZero();
       }
     } finally {
+      PLANE.admin().resources(NodeCache.class).withName(NODE).delete();
       for (MountPoint mount : MountInfo.read()) {
         if (mount.target().startsWith(kubelet) || mount.target().startsWith(root)) {
           Syscalls.umount(mount.target(), Syscalls.MNT_DETACH);
@@ -169,8 +180,8 @@ class AgentCsiIT {
         .build();
   }
 
-  static Optional<WorkspaceStatus> status(MockApiServer server) {
-    NodeCache nodeCache = server.client().resources(NodeCache.class).withName(NODE).get();
+  static Optional<WorkspaceStatus> status() {
+    NodeCache nodeCache = PLANE.admin().resources(NodeCache.class).withName(NODE).get();
     if (nodeCache.getStatus() == null || nodeCache.getStatus().getWorkspaces() == null) {
       return Optional.empty();
     }
