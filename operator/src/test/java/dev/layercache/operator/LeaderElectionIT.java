@@ -18,13 +18,13 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Two operators (Main, each in its own JVM, as two Deployment replicas with their pod names as
  * HOSTNAME) on the real Lease of deploy/'s namespace, as its ServiceAccount: one leads and only it
- * starts its controllers; {@code kill -9} of the leader by PID hands the Lease to the other within
- * JOSDK's lease duration (15 s) plus a retry period (2 s), and the new leader writes NodeCache
- * specs.
+ * processes events (both start their informers); {@code kill -9} of the leader by PID hands the
+ * Lease to the other within JOSDK's lease duration (15 s) plus a retry period (2 s), and the new
+ * leader writes NodeCache specs.
  */
 public class LeaderElectionIT {
   static final Duration TAKEOVER = Duration.ofSeconds(17);
-  static final String CONTROLLERS_STARTED = "'nodecache' controller started";
+  static final String LEADING = "Started event processing for controller: nodecache";
 
   @TempDir Path dir;
 
@@ -41,8 +41,8 @@ public class LeaderElectionIT {
       ChildJvm leading = leader.equals("operator-1") ? first : second;
       ChildJvm following = leading == first ? second : first;
       Path followerLog = dir.resolve((leading == first ? "operator-2" : "operator-1") + ".log");
-      // The follower has not started a controller, so it cannot have written a spec.
-      assertThat(Files.readString(followerLog)).doesNotContain(CONTROLLERS_STARTED);
+      // The follower processes no event, so it cannot have written a spec.
+      assertThat(Files.readString(followerLog)).doesNotContain(LEADING);
 
       long killedAt = System.nanoTime();
       assertThat(ProcessHandle.of(leading.pid()).orElseThrow().destroyForcibly()).isTrue();
@@ -59,7 +59,7 @@ public class LeaderElectionIT {
           .atMost(Duration.ofSeconds(60))
           .until(() -> cluster.client.resources(NodeCache.class).withName("node-b").get() != null);
       assertThat(ProcessHandle.of(following.pid()).map(ProcessHandle::isAlive)).contains(true);
-      assertThat(Files.readString(followerLog)).contains(CONTROLLERS_STARTED);
+      assertThat(Files.readString(followerLog)).contains(LEADING);
     }
   }
 
