@@ -12,7 +12,6 @@ import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
-import io.fabric8.kubernetes.api.model.rbac.RoleBindingBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -59,36 +58,9 @@ public final class SimulatedCluster implements AutoCloseable {
     client = plane.admin();
     RenderedDeploy.install(plane);
     deleteAll();
-    grantSecretReads("default");
+    // Workspaces here live in default; deploy/ lets the operator read Secrets only in its own.
+    RenderedDeploy.grantSecretReads(client, "default", SERVICE_ACCOUNT);
     operatorClient = plane.serviceAccountClient(NAMESPACE, SERVICE_ACCOUNT);
-  }
-
-  /**
-   * What a user does for workspaces in {@code namespace} with pull secrets (and what the
-   * PullSecretForbidden message says): lets the operator read Secrets there. deploy/ grants it only
-   * layercache-system.
-   */
-  private void grantSecretReads(String namespace) {
-    client
-        .resource(
-            new RoleBindingBuilder()
-                .withNewMetadata()
-                .withName("layercache-operator-pull-secrets")
-                .withNamespace(namespace)
-                .endMetadata()
-                .withNewRoleRef()
-                .withApiGroup("rbac.authorization.k8s.io")
-                .withKind("ClusterRole")
-                .withName("layercache-pull-secret-reader")
-                .endRoleRef()
-                .addNewSubject()
-                .withKind("ServiceAccount")
-                .withName(SERVICE_ACCOUNT)
-                .withNamespace(NAMESPACE)
-                .endSubject()
-                .build())
-        .fieldManager(KubeControlPlane.FIELD_MANAGER)
-        .serverSideApply();
   }
 
   /** A kubeconfig with a token of the operator's ServiceAccount, for Main run as a process. */

@@ -1,6 +1,8 @@
 package dev.layercache.api.testing;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.rbac.RoleBindingBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
@@ -56,5 +58,39 @@ public final class RenderedDeploy {
       installed = List.copyOf(answers);
     }
     return installed;
+  }
+
+  /**
+   * What a user does so that deploy/'s {@code serviceAccount} (in layercache-system) may read pull
+   * or push secrets in {@code namespace}, and what the PullSecretForbidden message says: the
+   * namespace, and a RoleBinding there to layercache-pull-secret-reader.
+   */
+  public static void grantSecretReads(
+      KubernetesClient admin, String namespace, String serviceAccount) {
+    admin
+        .resource(
+            new NamespaceBuilder().withNewMetadata().withName(namespace).endMetadata().build())
+        .fieldManager(KubeControlPlane.FIELD_MANAGER)
+        .serverSideApply();
+    admin
+        .resource(
+            new RoleBindingBuilder()
+                .withNewMetadata()
+                .withName(serviceAccount + "-pull-secrets")
+                .withNamespace(namespace)
+                .endMetadata()
+                .withNewRoleRef()
+                .withApiGroup("rbac.authorization.k8s.io")
+                .withKind("ClusterRole")
+                .withName("layercache-pull-secret-reader")
+                .endRoleRef()
+                .addNewSubject()
+                .withKind("ServiceAccount")
+                .withName(serviceAccount)
+                .withNamespace("layercache-system")
+                .endSubject()
+                .build())
+        .fieldManager(KubeControlPlane.FIELD_MANAGER)
+        .serverSideApply();
   }
 }

@@ -43,7 +43,6 @@ import dev.layercache.oci.testing.TestImages;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
-import io.fabric8.kubernetes.api.model.rbac.RoleBindingBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -181,36 +180,6 @@ class NodeAgentIT {
       agentKube.close();
       deleteNodeCache();
     }
-  }
-
-  /**
-   * The namespace, and the RoleBinding the agent's forbidden-secret message tells users to create
-   * there.
-   */
-  void grantAgentSecretReads(String namespace) {
-    kube.resource(
-            new NamespaceBuilder().withNewMetadata().withName(namespace).endMetadata().build())
-        .fieldManager(KubeControlPlane.FIELD_MANAGER)
-        .serverSideApply();
-    kube.resource(
-            new RoleBindingBuilder()
-                .withNewMetadata()
-                .withName("layercache-pull-secrets")
-                .withNamespace(namespace)
-                .endMetadata()
-                .withNewRoleRef()
-                .withApiGroup("rbac.authorization.k8s.io")
-                .withKind("ClusterRole")
-                .withName("layercache-pull-secret-reader")
-                .endRoleRef()
-                .addNewSubject()
-                .withKind("ServiceAccount")
-                .withName("layercache-agent")
-                .withNamespace("layercache-system")
-                .endSubject()
-                .build())
-        .fieldManager(KubeControlPlane.FIELD_MANAGER)
-        .serverSideApply();
   }
 
   /** The tests share the JVM's control plane: each starts without the node's NodeCache. */
@@ -465,7 +434,7 @@ class NodeAgentIT {
     ImageReference ref = registry.reference("team/app:2");
     image.push(registry.client(), ref);
     // The push secret lives in the workspace's namespace, where its owner lets the agent read it.
-    grantAgentSecretReads("team");
+    RenderedDeploy.grantSecretReads(kube, "team", "layercache-agent");
     kube.resource(
             new SecretBuilder()
                 .withMetadata(
