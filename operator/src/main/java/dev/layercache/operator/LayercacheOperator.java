@@ -77,7 +77,42 @@ public final class LayercacheOperator implements AutoCloseable {
             config.maxBackoff()));
     operator.register(
         new NodeCacheReconciler(new NodeCacheWriter(client, metrics), metrics, events));
+    awaitServedKinds(client);
     operator.start();
+  }
+
+  /**
+   * Right after the CRDs are installed the API server answers lists of them with 429 "storage is
+   * (re)initializing" for a moment, and an informer that meets it stops for good: wait until each
+   * kind lists (bounded), so the operator does not crash-loop on a fresh install.
+   */
+  private static void awaitServedKinds(KubernetesClient client) {
+    long deadline = System.nanoTime() + java.time.Duration.ofSeconds(60).toNanos();
+    for (Class<? extends io.fabric8.kubernetes.api.model.HasMetadata> kind :
+        java.util.List.of(
+            dev.layercache.api.v1alpha1.LayerCache.class,
+            dev.layercache.api.v1alpha1.OverlayWorkspace.class,
+            dev.layercache.api.v1alpha1.NodeCache.class)) {
+      while (true) {
+        try {
+          client
+              .resources(kind)
+              .inAnyNamespace()
+              .list(new io.fabric8.kubernetes.api.model.ListOptionsBuilder().withLimit(1L).build());
+          break;
+        } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+          if (e.getCode() != 429 || System.nanoTime() > deadline) {
+            throw e;
+          }
+          try {
+            Thread.sleep(500);
+          } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
+            throw e;
+          }
+        }
+      }
+    }
   }
 
   /** Healthy once started and while every controller's informers watch. */
