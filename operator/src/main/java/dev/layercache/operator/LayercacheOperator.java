@@ -1,5 +1,8 @@
 package dev.layercache.operator;
 
+import dev.layercache.api.v1alpha1.LayerCache;
+import dev.layercache.api.v1alpha1.NodeCache;
+import dev.layercache.api.v1alpha1.OverlayWorkspace;
 import dev.layercache.kube.PullSecrets;
 import dev.layercache.oci.CredentialStore;
 import dev.layercache.oci.RegistryClient;
@@ -12,12 +15,17 @@ import dev.layercache.operator.support.EventRecorder;
 import dev.layercache.operator.support.OperatorMetrics;
 import dev.layercache.operator.workspace.OverlayWorkspaceReconciler;
 import dev.layercache.operator.workspace.WorkspacePlacer;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ListOptionsBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
 import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
 import java.util.function.Function;
 
 /**
@@ -87,20 +95,17 @@ public final class LayercacheOperator implements AutoCloseable {
    * kind lists (bounded), so the operator does not crash-loop on a fresh install.
    */
   private static void awaitServedKinds(KubernetesClient client) {
-    long deadline = System.nanoTime() + java.time.Duration.ofSeconds(60).toNanos();
-    for (Class<? extends io.fabric8.kubernetes.api.model.HasMetadata> kind :
-        java.util.List.of(
-            dev.layercache.api.v1alpha1.LayerCache.class,
-            dev.layercache.api.v1alpha1.OverlayWorkspace.class,
-            dev.layercache.api.v1alpha1.NodeCache.class)) {
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    for (Class<? extends HasMetadata> kind :
+        List.of(LayerCache.class, OverlayWorkspace.class, NodeCache.class)) {
       while (true) {
         try {
           client
               .resources(kind)
               .inAnyNamespace()
-              .list(new io.fabric8.kubernetes.api.model.ListOptionsBuilder().withLimit(1L).build());
+              .list(new ListOptionsBuilder().withLimit(1L).build());
           break;
-        } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+        } catch (KubernetesClientException e) {
           if (e.getCode() != 429 || System.nanoTime() > deadline) {
             throw e;
           }
