@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
@@ -21,7 +22,7 @@ import picocli.CommandLine.Spec;
     description =
         "Run the node daemon: the store's one writer, serving containerd's snapshotter API, the"
             + " CLI's writing commands on this root and, with --csi-address, the CSI node plugin"
-            + " workspace.layercache.dev. Stops on SIGTERM or SIGINT (exit 0).")
+            + " workspace.layercache.dev, registered with the kubelet. Stops on SIGTERM or SIGINT (exit 0).")
 final class DaemonCommand implements Callable<Integer> {
   /** How long closing may take after SIGTERM: the gRPC server waits at most 3 s for calls. */
   private static final Duration SHUTDOWN_BOUND = Duration.ofSeconds(30);
@@ -36,13 +37,7 @@ final class DaemonCommand implements Callable<Integer> {
       description = "Unix socket for containerd's proxy_plugins entry (default: ${DEFAULT-VALUE}).")
   Path snapshotterAddress;
 
-  @Option(
-      names = "--csi-address",
-      paramLabel = "SOCKET",
-      description =
-          "Unix socket for the kubelet's CSI calls (node-driver-registrar registers it);"
-              + " not served without it.")
-  Path csiAddress;
+  @Mixin CsiOptions csi;
 
   @Option(
       names = "--node-id",
@@ -58,6 +53,7 @@ final class DaemonCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    Path registrationDir = csi.registrationDir();
     // Before anything starts: a SIGTERM from here on closes all of it below, in reverse order.
     Shutdown shutdown = Shutdown.onSignals(SHUTDOWN_BOUND);
     PrintWriter err = spec.commandLine().getErr();
@@ -71,13 +67,14 @@ final class DaemonCommand implements Callable<Integer> {
                 Platform.host(),
                 4,
                 LayercacheCommand::runInDaemon,
-                csiAddress == null
+                csi.address == null
                     ? null
                     : new NodeDaemon.Csi(
-                        csiAddress,
+                        csi.address,
                         nodeId != null ? nodeId : InetAddress.getLocalHost().getHostName(),
                         new LayercacheCommand.Version().getVersion()[0],
-                        null)))) {
+                        null,
+                        registrationDir)))) {
       daemon.recovery().lines().forEach(line -> err.println("layercache: " + line));
       err.println(
           "layercache: daemon on "
@@ -86,7 +83,7 @@ final class DaemonCommand implements Callable<Integer> {
               + snapshotterAddress
               + ", CLI on "
               + daemon.store().layout().daemonSocket()
-              + (csiAddress == null ? "" : ", CSI node plugin on " + csiAddress));
+              + csi.describe(registrationDir));
       err.flush();
       shutdown.await();
     }

@@ -2,6 +2,7 @@ package dev.layercache.agent.daemon;
 
 import dev.layercache.agent.csi.AppliedWorkspaces;
 import dev.layercache.agent.csi.CsiPlugin;
+import dev.layercache.agent.csi.KubeletRegistration;
 import dev.layercache.agent.csi.NamedWorkspaces;
 import dev.layercache.agent.csi.VolumePublisher;
 import dev.layercache.agent.csi.wire.IdentityGrpc;
@@ -26,6 +27,7 @@ import dev.layercache.oci.RegistryClient;
 import io.grpc.BindableService;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
@@ -36,8 +38,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * The node's one long-running engine: it holds the store's writer lock, owns the workspaces
  * (recovered at start) and serves what the node asks of it (containerd's snapshotter API, the CLI's
- * commands, the CSI node plugin). Parts start in order and stop in reverse on {@link #close()}; the
- * in-cluster agent embeds a daemon and {@link #add adds} its own loops.
+ * commands, the CSI node plugin and its registration with the kubelet). Parts start in order and
+ * stop in reverse on {@link #close()}; the in-cluster agent embeds a daemon and {@link #add adds}
+ * its own loops.
  */
 public final class NodeDaemon implements AutoCloseable {
   /**
@@ -71,11 +74,19 @@ public final class NodeDaemon implements AutoCloseable {
   /**
    * The CSI node plugin {@value CsiPlugin#NAME}.
    *
-   * @param socket where the kubelet (through node-driver-registrar) reaches it
+   * @param socket where the kubelet reaches it; the kubelet is told this path, so this process must
+   *     see it where the node does
    * @param nodeId the Kubernetes node name
    * @param named where OverlayWorkspaces are found; null: those {@code layercache apply} made
+   * @param registrationDir the kubelet's plugin registry directory, where the plugin registers
+   *     itself ({@link KubeletRegistration}); null: not registered
    */
-  public record Csi(Path socket, String nodeId, String version, NamedWorkspaces named) {}
+  public record Csi(
+      Path socket, String nodeId, String version, NamedWorkspaces named, Path registrationDir) {
+    public Csi(Path socket, String nodeId, String version, NamedWorkspaces named) {
+      this(socket, nodeId, version, named, null);
+    }
+  }
 
   private final Lifecycle lifecycle;
   private final LayerStore store;
@@ -170,6 +181,24 @@ public final class NodeDaemon implements AutoCloseable {
                 IdentityGrpc.newBlockingStub(channel)
                     .withDeadlineAfter(30, TimeUnit.SECONDS)
                     .probe(ProbeRequest.getDefaultInstance()));
+        if (csi.registrationDir() != null) {
+          // Last, so that it is closed first: the kubelet deregisters the driver when this socket
+          // goes, before the CSI socket does. It gives GetInfo one second; the servers above have
+          // loaded gRPC's classes by now, and a kubelet that times out tries again.
+          if (!Files.isDirectory(csi.registrationDir())) {
+            throw new IOException(
+                "no kubelet plugin registry at "
+                    + csi.registrationDir()
+                    + " (the kubelet makes ROOT_DIR/plugins_registry at start; is this the"
+                    + " kubelet's --root-dir?)");
+          }
+          Path socket = csi.registrationDir().resolve(KubeletRegistration.SOCKET_NAME);
+          lifecycle.add(
+              "kubelet plugin registration on " + socket,
+              UnixSocketGrpcServer.start(
+                  socket,
+                  new KubeletRegistration(csi.socket().toAbsolutePath().normalize(), clock)));
+        }
       }
       return new NodeDaemon(lifecycle, store, workspaces, recovery, snapshotter);
     } catch (IOException | RuntimeException e) {
