@@ -18,9 +18,13 @@ CRICTL_VERSION=v1.37.0       # sigs.k8s.io/cri-tools
 CSI_SANITY_VERSION=v5.6.0    # github.com/kubernetes-csi/csi-test/v5
 DIVE_VERSION=v0.13.1         # github.com/wagoodman/dive: the oracle of `layercache analyze`
 HELM_VERSION=v3.22.0         # helm.sh/helm/v3: lints and renders deploy/helm/layercache
+CONTAINERD2_VERSION=v2.4.2   # github.com/containerd/containerd/v2: a snapshotter per runtime handler
 
 CONTROL_PLANE=(etcd kube-apiserver kube-controller-manager kubectl)
-ALL=("${CONTROL_PLANE[@]}" kube-scheduler kubelet crictl csi-sanity dive helm)
+ALL=("${CONTROL_PLANE[@]}" kube-scheduler kubelet crictl csi-sanity dive helm containerd2)
+# containerd2 is three programs in one directory: containerd, its runc shim and ctr. containerd 2
+# finds the shim on PATH, so a caller puts that directory first (bin/containerd2 -> .../containerd).
+CONTAINERD2_PROGRAMS=(containerd containerd-shim-runc-v2 ctr)
 
 TOOLS=${LAYERCACHE_TOOLS:-$HOME/.cache/layercache/tools}
 K8S_DIR=${KUBEAPITEST_HOME:-$HOME/.kubeapitest}/k8s/${K8S_VERSION#v}-linux-amd64
@@ -45,6 +49,7 @@ target_of() {
     csi-sanity) echo "$TOOLS/csi-sanity-$CSI_SANITY_VERSION/csi-sanity" ;;
     dive) echo "$TOOLS/dive-$DIVE_VERSION/dive" ;;
     helm) echo "$TOOLS/helm-$HELM_VERSION/helm" ;;
+    containerd2) echo "$TOOLS/containerd-$CONTAINERD2_VERSION/containerd" ;;
     *) echo "unknown binary '$1'; known: ${ALL[*]}" >&2; return 1 ;;
   esac
 }
@@ -132,6 +137,24 @@ build_one() {
         ldflags+=" -X helm.sh/helm/v3/pkg/$var.k8sVersionMajor=1"
         ldflags+=" -X helm.sh/helm/v3/pkg/$var.k8sVersionMinor=${minor%%.*}"
       done ;;
+    containerd2)
+      dir=$(plain_module containerd github.com/containerd/containerd/v2 "$CONTAINERD2_VERSION")
+      ldflags+=" -X github.com/containerd/containerd/v2/version.Version=$CONTAINERD2_VERSION"
+      # CGO_ENABLED=0 already leaves out the btrfs snapshotter (cgo); these tags drop the other
+      # parts that need C libraries or are not used here.
+      local tags=no_btrfs,no_devmapper,no_zfs start=$SECONDS program
+      mkdir -p "$(dirname "$target")"
+      for program in "${CONTAINERD2_PROGRAMS[@]}"; do
+        echo "building containerd2 $program into $(dirname "$target")/$program"
+        (cd "$dir" && go build -trimpath -tags "$tags" -ldflags "$ldflags" \
+          -o "$(dirname "$target")/$program.tmp" "github.com/containerd/containerd/v2/cmd/$program")
+      done
+      # containerd itself last: its presence marks the directory complete.
+      for program in containerd-shim-runc-v2 ctr containerd; do
+        mv "$(dirname "$target")/$program.tmp" "$(dirname "$target")/$program"
+      done
+      echo "built containerd2 in $((SECONDS - start))s"
+      return ;;
     *)
       dir=$(k8s_module)
       pkg=k8s.io/kubernetes/cmd/$name

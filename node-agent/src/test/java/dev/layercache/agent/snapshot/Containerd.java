@@ -14,20 +14,28 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
- * Debian's containerd, started by a test with its own root, state, sockets and runc root, the
- * layercache daemon as the proxy snapshotter {@value #SNAPSHOTTER}, and the CRI plugin set to it
- * with snapshot annotations on. Talked to with ctr and crictl.
+ * A containerd started by a test with its own root, state, sockets and runc root, and the
+ * layercache daemon as the proxy snapshotter {@value #SNAPSHOTTER}. {@link #start}: Debian's
+ * containerd 1.6 with the CRI plugin's one snapshotter set to it and snapshot annotations on.
+ * {@link #startV2}: the containerd 2.x scripts/test-binaries.sh builds, overlayfs for the default
+ * runtime handler and layercache for the runtime handler {@value #HANDLER} only. Talked to with its
+ * own ctr and crictl.
  */
 public final class Containerd implements AutoCloseable {
   static final String SNAPSHOTTER = "layercache";
 
+  /** The containerd 2.x runtime handler (a RuntimeClass's handler) whose snapshotter is ours. */
+  static final String HANDLER = "layercache";
+
   private final Path dir;
   private final Path config;
+  private final Path bin;
   private Process process;
 
-  private Containerd(Path dir, Path config) {
+  private Containerd(Path dir, Path config, Path bin) {
     this.dir = dir;
     this.config = config;
+    this.bin = bin;
   }
 
   /** crictl as scripts/test-binaries.sh links it, or where LAYERCACHE_TOOLS says. */
@@ -55,6 +63,109 @@ public final class Containerd implements AutoCloseable {
     RootRequired.require(
         Files.isExecutable(crictl()),
         crictl() + " is missing (scripts/test-binaries.sh builds it; or set LAYERCACHE_TOOLS)");
+  }
+
+  /**
+   * The directory of the pinned containerd 2.x: containerd, its runc shim and ctr
+   * (scripts/test-binaries.sh containerd2 links bin/containerd2 to the first).
+   */
+  static Path containerd2Dir() throws IOException {
+    return tool("containerd2").toRealPath().getParent();
+  }
+
+  public static void requireContainerd2() {
+    RootRequired.assumeOverlayfs();
+    RootRequired.require(
+        Files.isExecutable(Path.of("/usr/sbin/runc")),
+        "/usr/sbin/runc is missing (apt-get install runc)");
+    RootRequired.require(
+        Files.isExecutable(tool("containerd2")),
+        tool("containerd2")
+            + " is missing (scripts/test-binaries.sh containerd2 builds it; or set LAYERCACHE_TOOLS)");
+    RootRequired.require(
+        Files.isExecutable(crictl()),
+        crictl() + " is missing (scripts/test-binaries.sh builds it; or set LAYERCACHE_TOOLS)");
+  }
+
+  /**
+   * containerd 2.x (config version 3): the CRI images' default snapshotter stays overlayfs, and the
+   * runtime handler {@value #HANDLER} (runc, snapshotter {@value #SNAPSHOTTER}) is the only one
+   * that needs the daemon. Image pulls go through the transfer service, which labels each layer's
+   * Prepare with the CRI labels only for a snapshotter that exports {@code
+   * enable_remote_snapshot_annotations}, and unpacks only for snapshotters its {@code
+   * unpack_config} lists (a list replaces the default, so overlayfs is listed too). See
+   * docs/containerd.md.
+   *
+   * @param registries loopback registries containerd reaches over plain HTTP
+   */
+  public static Containerd startV2(
+      Path dir, Path snapshotterSocket, String sandboxImage, List<String> registries)
+      throws IOException, InterruptedException {
+    String runc =
+        """
+              runtime_type = "io.containerd.runc.v2"
+              [plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.%s.options]
+                Root = "%s"
+                SystemdCgroup = false
+        """;
+    String toml =
+        """
+        version = 3
+        root = "%1$s/root"
+        state = "%1$s/state"
+        [grpc]
+          address = "%1$s/containerd.sock"
+        [ttrpc]
+          address = "%1$s/containerd.sock.ttrpc"
+        [proxy_plugins]
+          [proxy_plugins.%2$s]
+            type = "snapshot"
+            address = "%3$s"
+            [proxy_plugins.%2$s.exports]
+              enable_remote_snapshot_annotations = "true"
+        [plugins.'io.containerd.cri.v1.images']
+          snapshotter = "overlayfs"
+          [plugins.'io.containerd.cri.v1.images'.pinned_images]
+            sandbox = "%4$s"
+          [plugins.'io.containerd.cri.v1.images'.registry]
+            config_path = "%1$s/certs.d"
+        [plugins.'io.containerd.cri.v1.runtime']
+          # a sandbox in this test's environment may not lower its oom_score_adj
+          restrict_oom_score_adj = true
+          [plugins.'io.containerd.cri.v1.runtime'.containerd]
+            default_runtime_name = "runc"
+            [plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.runc]
+        %5$s
+            [plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.%6$s]
+              snapshotter = "%2$s"
+        %7$s
+        [[plugins.'io.containerd.transfer.v1.local'.unpack_config]]
+          platform = "linux/amd64"
+          snapshotter = "overlayfs"
+        [[plugins.'io.containerd.transfer.v1.local'.unpack_config]]
+          platform = "linux/amd64"
+          snapshotter = "%2$s"
+        """
+            .formatted(
+                dir,
+                SNAPSHOTTER,
+                snapshotterSocket,
+                sandboxImage,
+                runc.formatted("runc", dir.resolve("runc")),
+                HANDLER,
+                runc.formatted(HANDLER, dir.resolve("runc")));
+    Files.createDirectories(dir);
+    for (String registry : registries) {
+      Path hosts = Files.createDirectories(dir.resolve("certs.d").resolve(registry));
+      Files.writeString(
+          hosts.resolve("hosts.toml"),
+          "server = \"http://"
+              + registry
+              + "\"\n[host.\"http://"
+              + registry
+              + "\"]\n  capabilities = [\"pull\", \"resolve\"]\n");
+    }
+    return started(dir, toml, containerd2Dir());
   }
 
   /**
@@ -108,6 +219,10 @@ public final class Containerd implements AutoCloseable {
           .append("\"]\n");
     }
     Files.createDirectories(dir);
+    return started(dir, toml.toString(), Path.of("/usr/bin"));
+  }
+
+  private static Containerd started(Path dir, String toml, Path bin) throws IOException {
     Path config = dir.resolve("config.toml");
     Files.writeString(config, toml);
     Files.writeString(
@@ -117,14 +232,18 @@ public final class Containerd implements AutoCloseable {
             + "\nimage-endpoint: unix://"
             + dir.resolve("containerd.sock")
             + "\ntimeout: 120\n");
-    Containerd containerd = new Containerd(dir, config);
+    Containerd containerd = new Containerd(dir, config, bin);
     containerd.start();
     return containerd;
   }
 
   void start() throws IOException {
+    ProcessBuilder builder =
+        new ProcessBuilder(bin.resolve("containerd").toString(), "--config", config.toString());
+    // containerd finds its shim on PATH: the one built with it, not Debian's.
+    builder.environment().put("PATH", bin + ":" + System.getenv("PATH"));
     process =
-        new ProcessBuilder("/usr/bin/containerd", "--config", config.toString())
+        builder
             .redirectErrorStream(true)
             .redirectOutput(
                 ProcessBuilder.Redirect.appendTo(dir.resolve("containerd.log").toFile()))
@@ -155,7 +274,9 @@ public final class Containerd implements AutoCloseable {
 
   Result ctr(List<String> args, boolean mayFail) throws IOException, InterruptedException {
     List<String> command =
-        new ArrayList<>(List.of("/usr/bin/ctr", "-a", dir.resolve("containerd.sock").toString()));
+        new ArrayList<>(
+            List.of(
+                bin.resolve("ctr").toString(), "-a", dir.resolve("containerd.sock").toString()));
     command.addAll(args);
     return run(command, mayFail);
   }
@@ -170,6 +291,15 @@ public final class Containerd implements AutoCloseable {
             List.of(crictl().toString(), "--config", dir.resolve("crictl.yaml").toString()));
     command.addAll(List.of(args));
     return run(command, false).out().trim();
+  }
+
+  /** crictl that may fail: its exit code and output. */
+  Result crictlResult(String... args) throws IOException, InterruptedException {
+    List<String> command =
+        new ArrayList<>(
+            List.of(crictl().toString(), "--config", dir.resolve("crictl.yaml").toString()));
+    command.addAll(List.of(args));
+    return run(command, true);
   }
 
   private static Result run(List<String> command, boolean mayFail)
