@@ -107,6 +107,7 @@ final class RealCluster implements AutoCloseable {
     WorkspaceManager workspaces =
         new WorkspaceManager(
             store, new OverlayMounter(kernel, store.layout().links()), kernel, Clock.systemUTC());
+    workspaces.recover(); // as the daemon does before the agent starts
     KubernetesClient agentClient =
         identity(plane.podBoundClient("layercache-system", "layercache-agent", name));
     NodeAgent agent =

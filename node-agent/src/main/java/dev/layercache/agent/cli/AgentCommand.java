@@ -4,41 +4,41 @@ import dev.layercache.agent.cluster.AgentMetrics;
 import dev.layercache.agent.cluster.NodeAgent;
 import dev.layercache.agent.cluster.NodeCacheWorkspaces;
 import dev.layercache.agent.cluster.RegistryClients;
-import dev.layercache.agent.csi.CsiPlugin;
-import dev.layercache.agent.csi.VolumePublisher;
-import dev.layercache.agent.daemon.UnixSocketGrpcServer;
+import dev.layercache.agent.daemon.NodeDaemon;
 import dev.layercache.agent.store.DiskBudget;
-import dev.layercache.agent.store.ImagePuller;
-import dev.layercache.agent.store.LayerStore;
-import dev.layercache.agent.store.PullListener;
-import dev.layercache.agent.workspace.WorkspaceManager;
 import dev.layercache.api.v1alpha1.GoDuration;
 import dev.layercache.kube.HealthServer;
 import dev.layercache.kube.PullSecrets;
 import dev.layercache.kube.Shutdown;
-import dev.layercache.oci.ImageReference;
 import dev.layercache.oci.Platform;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.grpc.BindableService;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
 
-/** {@code layercache agent}: the in-cluster loop of the DaemonSet. */
+/**
+ * {@code layercache agent}: what the DaemonSet runs, the node daemon ({@link NodeDaemon}) plus the
+ * cluster loop ({@link NodeAgent}) on the daemon's store and workspaces.
+ */
 @Command(
     name = "agent",
-    description = "Run the in-cluster agent: converge this node to its NodeCache and report.")
+    description =
+        "Run the in-cluster agent: the node daemon (the store's one writer, serving the CLI's"
+            + " writing commands on this root and, when given their sockets, containerd's"
+            + " snapshotter API and the CSI node plugin) plus the loop that converges this node to"
+            + " its NodeCache and reports. Stops on SIGTERM or SIGINT (exit 0).")
 final class AgentCommand implements Callable<Integer> {
   /**
    * How long closing may take after SIGTERM: fetches are cut short within seconds; under the
@@ -47,6 +47,7 @@ final class AgentCommand implements Callable<Integer> {
   private static final Duration SHUTDOWN_BOUND = Duration.ofSeconds(25);
 
   @ParentCommand LayercacheCommand cli;
+  @Spec CommandSpec spec;
 
   @Option(
       names = "--node-name",
@@ -83,12 +84,14 @@ final class AgentCommand implements Callable<Integer> {
   String serviceAccount;
 
   @Option(
-      names = "--csi-address",
+      names = "--snapshotter-address",
       paramLabel = "SOCKET",
       description =
-          "Serve the CSI node plugin workspace.layercache.dev on this unix socket (the one"
-              + " node-driver-registrar registers); not served without it.")
-  Path csiAddress;
+          "Serve containerd's snapshotter API on this unix socket (its proxy_plugins entry);"
+              + " not served without it.")
+  Path snapshotterAddress;
+
+  @Mixin CsiOptions csi;
 
   @Option(
       names = "--high-watermark",
@@ -101,60 +104,66 @@ final class AgentCommand implements Callable<Integer> {
     if (nodeName == null || nodeName.isBlank()) {
       throw new BadInputException("no node name: set --node-name or NODE_NAME");
     }
+    Path registrationDir = csi.registrationDir();
     // Before anything starts: a SIGTERM from here on closes all of it below, in reverse order.
     Shutdown shutdown = Shutdown.onSignals(SHUTDOWN_BOUND);
+    PrintWriter err = spec.commandLine().getErr();
     PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     metrics.config().commonTags("node", nodeName);
     String version = new LayercacheCommand.Version().getVersion()[0];
-    ExecutorService volumePulls = Executors.newFixedThreadPool(2);
+    DiskBudget budget = new DiskBudget(highWatermark);
+    // The client outlives the daemon: the CSI plugin reads the NodeCache until it stops.
     try (KubernetesClient kube = new KubernetesClientBuilder().build();
-        LayerStore store = LayerStore.open(cli.root);
-        AutoCloseable stopPulls = volumePulls::shutdownNow) {
-      WorkspaceManager workspaces = Workspaces.manager(store);
-      try (NodeAgent agent =
+        NodeDaemon daemon =
+            NodeDaemon.start(
+                new NodeDaemon.Config(
+                    cli.root,
+                    snapshotterAddress,
+                    cli.registry.client(),
+                    budget,
+                    Platform.host(),
+                    4,
+                    LayercacheCommand::runInDaemon,
+                    csi.address == null
+                        ? null
+                        : new NodeDaemon.Csi(
+                            csi.address,
+                            nodeName,
+                            version,
+                            workspaces -> new NodeCacheWorkspaces(kube, nodeName, workspaces),
+                            registrationDir)))) {
+      daemon.recovery().lines().forEach(line -> err.println("layercache: " + line));
+      NodeAgent agent =
+          daemon.add(
+              "cluster loop",
               new NodeAgent(
                   kube,
                   nodeName,
-                  store,
-                  workspaces,
+                  daemon.store(),
+                  daemon.workspaces(),
                   new RegistryClients(
                       new PullSecrets(kube, Set.of(), serviceAccount), cli.registry::client),
-                  new DiskBudget(highWatermark),
+                  budget,
                   new AgentMetrics(metrics),
                   Clock.systemUTC(),
                   version,
                   duration(statusInterval),
-                  duration(resyncInterval));
-          HealthServer server = new HealthServer(metricsPort, metrics, agent::healthy)) {
-        agent.start(); // recovers the workspaces first: the kubelet's volumes are found again
-        try (UnixSocketGrpcServer csi =
-            csiAddress == null ? null : startCsi(kube, store, workspaces, volumePulls, version)) {
-          shutdown.await();
-        }
-      }
+                  duration(resyncInterval)));
+      daemon.add("metrics and health", new HealthServer(metricsPort, metrics, agent::healthy));
+      agent.start();
+      err.println(
+          "layercache: agent of node "
+              + nodeName
+              + " on "
+              + daemon.store().layout().root()
+              + (snapshotterAddress == null ? "" : ", snapshotter on " + snapshotterAddress)
+              + ", CLI on "
+              + daemon.store().layout().daemonSocket()
+              + csi.describe(registrationDir));
+      err.flush();
+      shutdown.await();
     }
     return 0;
-  }
-
-  /** Inline volumes pull with the node's registry settings; named ones come from the NodeCache. */
-  private UnixSocketGrpcServer startCsi(
-      KubernetesClient kube,
-      LayerStore store,
-      WorkspaceManager workspaces,
-      ExecutorService pulls,
-      String version)
-      throws IOException {
-    ImagePuller images =
-        new ImagePuller(
-            cli.registry.client(), store, new DiskBudget(highWatermark), pulls, Clock.systemUTC());
-    VolumePublisher publisher =
-        new VolumePublisher(
-            workspaces,
-            image -> images.ensure(ImageReference.parse(image), Platform.host(), PullListener.NONE),
-            new NodeCacheWorkspaces(kube, nodeName, workspaces));
-    return UnixSocketGrpcServer.start(
-        csiAddress,
-        CsiPlugin.services(publisher, nodeName, version).toArray(BindableService[]::new));
   }
 
   private static Duration duration(String value) {

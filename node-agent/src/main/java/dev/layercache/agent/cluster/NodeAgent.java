@@ -133,9 +133,12 @@ public final class NodeAgent implements AutoCloseable {
             this::requestSync);
   }
 
-  /** Recovers mounts left by a previous run, then starts watching and syncing. */
-  public void start() throws IOException {
-    workspaces.recover().lines().forEach(line -> log.info("recovery: {}", line));
+  /**
+   * Starts watching and syncing. The workspaces are recovered before, by whoever opened them (the
+   * daemon, before its servers answer): recovery removes half-made workspaces, so it must not run
+   * while anything can be making one.
+   */
+  public void start() {
     informer =
         kube.resources(NodeCache.class)
             .withName(nodeName)

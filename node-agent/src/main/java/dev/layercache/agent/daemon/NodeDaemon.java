@@ -34,6 +34,7 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 /**
  * The node's one long-running engine: it holds the store's writer lock, owns the workspaces
@@ -77,13 +78,22 @@ public final class NodeDaemon implements AutoCloseable {
    * @param socket where the kubelet reaches it; the kubelet is told this path, so this process must
    *     see it where the node does
    * @param nodeId the Kubernetes node name
-   * @param named where OverlayWorkspaces are found; null: those {@code layercache apply} made
+   * @param named where OverlayWorkspaces are found, given the daemon's workspaces; null: those
+   *     {@code layercache apply} made
    * @param registrationDir the kubelet's plugin registry directory, where the plugin registers
    *     itself ({@link KubeletRegistration}); null: not registered
    */
   public record Csi(
-      Path socket, String nodeId, String version, NamedWorkspaces named, Path registrationDir) {
-    public Csi(Path socket, String nodeId, String version, NamedWorkspaces named) {
+      Path socket,
+      String nodeId,
+      String version,
+      Function<WorkspaceManager, NamedWorkspaces> named,
+      Path registrationDir) {
+    public Csi(
+        Path socket,
+        String nodeId,
+        String version,
+        Function<WorkspaceManager, NamedWorkspaces> named) {
       this(socket, nodeId, version, named, null);
     }
   }
@@ -168,7 +178,9 @@ public final class NodeDaemon implements AutoCloseable {
                 image ->
                     puller.ensure(
                         ImageReference.parse(image), config.platform(), PullListener.NONE),
-                csi.named() != null ? csi.named() : new AppliedWorkspaces(workspaces));
+                csi.named() != null
+                    ? csi.named().apply(workspaces)
+                    : new AppliedWorkspaces(workspaces));
         UnixSocketGrpcServer server =
             lifecycle.add(
                 "CSI node plugin on " + csi.socket(),

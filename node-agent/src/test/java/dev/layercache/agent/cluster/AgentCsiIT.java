@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.layercache.agent.Main;
+import dev.layercache.agent.cli.CliRun;
 import dev.layercache.agent.csi.CsiChannel;
 import dev.layercache.agent.csi.wire.GetPluginInfoRequest;
 import dev.layercache.agent.csi.wire.IdentityGrpc;
@@ -46,7 +47,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@code layercache agent --csi-address} in its own JVM: a pod's volume names an OverlayWorkspace
  * of its namespace, the agent finds it through its NodeCache spec, binds it, and reports the pod in
- * the workspace's status until the volume is unpublished.
+ * the workspace's status until the volume is unpublished. The CLI on the agent's root writes
+ * through the agent's daemon.
  */
 class AgentCsiIT {
   @RegisterExtension static RegistryExtension registry = RegistryExtension.anonymous();
@@ -118,6 +120,11 @@ class AgentCsiIT {
                 () ->
                     status().orElseThrow().getState() == WorkspaceState.Mounted
                         && Files.exists(socket));
+        // The agent holds the store's writer lock: a pull in this process would be refused as
+        // busy (exit 3), so exit 0 means the agent's daemon ran it.
+        CliRun pull = CliRun.in(root, "pull", ref.toString());
+        assertThat(pull.exit()).as(pull.err()).isZero();
+        assertThat(CliRun.in(root, "ls").out()).contains(UID);
         try (CsiChannel csi = new CsiChannel(socket)) {
           NodeGrpc.NodeBlockingStub node = NodeGrpc.newBlockingStub(csi.channel());
           assertThat(

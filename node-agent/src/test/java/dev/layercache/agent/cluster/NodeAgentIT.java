@@ -127,16 +127,16 @@ class NodeAgentIT {
     KernelFeatures kernel = KernelFeatures.get();
     metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     metrics.config().commonTags("node", NODE);
+    WorkspaceManager workspaces =
+        new WorkspaceManager(
+            store, new OverlayMounter(kernel, store.layout().links()), kernel, Clock.systemUTC());
+    workspaces.recover(); // as the daemon does before the agent starts
     agent =
         new NodeAgent(
             agentKube,
             NODE,
             store,
-            new WorkspaceManager(
-                store,
-                new OverlayMounter(kernel, store.layout().links()),
-                kernel,
-                Clock.systemUTC()),
+            workspaces,
             // No credentials of its own: only what the pull secret gives.
             new RegistryClients(
                 new PullSecrets(agentKube, Set.of(), "layercache-system/layercache-agent"),
