@@ -27,7 +27,8 @@ public class NodeCacheStatus {
       "Standard conditions (type, status True|False|Unknown, reason, message, lastTransitionTime, observedGeneration). Types: Ready (every layer and workspace of the spec is in place), DiskPressure (a pull did not fit under the disk's high watermark).")
   private List<Condition> conditions;
 
-  @JsonPropertyDescription("When the agent last converged the node to the spec (RFC 3339).")
+  @JsonPropertyDescription(
+      "When the agent last wrote this status (RFC 3339). It writes only when something shown changed, so a quiet node keeps an old time; its liveness is in its metrics.")
   private String lastSyncTime;
 
   @JsonPropertyDescription("Version of the node agent.")

@@ -8,6 +8,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -24,6 +25,7 @@ public final class AgentMetrics {
   private final AtomicLong upperBytes = new AtomicLong();
   private final AtomicLong wastedBytes = new AtomicLong();
   private final AtomicLong layersFailed = new AtomicLong();
+  private final AtomicLong lastSyncSeconds = new AtomicLong();
   private final Counter pulledBytes;
   private final Counter pullFailures;
   private final Timer pullDuration;
@@ -42,6 +44,11 @@ public final class AgentMetrics {
         .description("Bytes of cached layers no cached image shows (removed or replaced later)")
         .register(registry);
     registry.gauge("layercache_layers_failed", layersFailed);
+    Gauge.builder("layercache_last_sync_timestamp_seconds", lastSyncSeconds, AtomicLong::get)
+        .description(
+            "When the agent last converged its node to a watched NodeCache (the status is written"
+                + " only when it changes, so this, not lastSyncTime, shows the agent is alive)")
+        .register(registry);
     pulledBytes =
         Counter.builder("layercache_pulled_bytes")
             .description("Compressed bytes of layers pulled")
@@ -67,6 +74,10 @@ public final class AgentMetrics {
   void layerPulled(long bytes, Duration took) {
     pulledBytes.increment(Math.max(0, bytes));
     pullDuration.record(took);
+  }
+
+  void synced(Instant at) {
+    lastSyncSeconds.set(at.getEpochSecond());
   }
 
   void layerFailed() {

@@ -57,7 +57,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Everything happens on one sync thread; fetches run on their own pool and ask for a sync when
  * they progress or end. Syncs happen at most once per {@code statusInterval} and at least once per
- * {@code resyncInterval}; the status is written when it changed, and as a heartbeat every 30 s.
+ * {@code resyncInterval}; the status is written only when it is news ({@link StatusNews}), so a
+ * converged node that nothing touches writes nothing. That it is alive shows in its metrics (the
+ * time of its last sync), not in status writes.
  */
 public final class NodeAgent implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(NodeAgent.class);
@@ -66,7 +68,6 @@ public final class NodeAgent implements AutoCloseable {
   /** The field manager of its NodeCache's status (the spec is the operator's). */
   public static final String FIELD_MANAGER = "layercache-agent";
 
-  private static final Duration HEARTBEAT = Duration.ofSeconds(30);
   private static final Duration RETRY_FAILED = Duration.ofSeconds(15);
   private static final double GC_HIGH = 0.85;
   private static final double GC_LOW = 0.75;
@@ -94,7 +95,10 @@ public final class NodeAgent implements AutoCloseable {
   private final WorkspaceConvergence workspaceConvergence;
   private final NodeWaste wasted;
   private SharedIndexInformer<NodeCache> informer;
-  private Instant lastWrite = Instant.EPOCH;
+
+  /** The NodeCache as our last status write left it: what the next status is news against. */
+  private NodeCache written;
+
   private Instant lastSync = Instant.EPOCH;
   private Optional<String> diskPressure = Optional.empty();
 
@@ -182,6 +186,9 @@ public final class NodeAgent implements AutoCloseable {
       lastSync = clock.instant();
       try {
         sync();
+        if (informer.isWatching()) {
+          metrics.synced(clock.instant());
+        }
       } catch (Exception e) {
         // The next tick tries again; the cause is in the log (the status may be unreachable).
         log.warn("sync of NodeCache {} failed: {}", nodeName, e.toString());
@@ -352,23 +359,33 @@ public final class NodeAgent implements AutoCloseable {
     disk.setLayerBytes(space.layerBytes());
     disk.setUpperBytes(space.upperBytes());
     disk.setWastedBytes(wasted.of(store.images()));
+    NodeCacheStatus before = lastWritten(nodeCache);
     NodeCacheStatus status =
         NodeCacheStatusBuilder.build(
             nodeCache,
+            before,
             new NodeCacheStatusBuilder.Observation(
                 layerStatuses, round.statuses(), disk, space, diskPressure),
             version,
             clock.instant());
     metrics.observe(space, infos.size(), status);
-    boolean heartbeatDue = Duration.between(lastWrite, clock.instant()).compareTo(HEARTBEAT) >= 0;
-    if (!heartbeatDue
-        && NodeCacheStatusBuilder.sameApartFromHeartbeat(nodeCache.getStatus(), status)) {
-      healthy.set(true);
-      return;
+    if (StatusNews.isNews(before, status)) {
+      written = StatusApply.apply(kube, nodeCache, status, FIELD_MANAGER);
     }
-    StatusApply.apply(kube, nodeCache, status, FIELD_MANAGER);
-    lastWrite = clock.instant();
     healthy.set(true);
+  }
+
+  /**
+   * The status last written to this NodeCache: ours when we wrote it (the informer may not have
+   * seen that write yet), else the one the API server has (after a restart, or for a NodeCache made
+   * anew).
+   */
+  private NodeCacheStatus lastWritten(NodeCache nodeCache) {
+    if (written != null
+        && Objects.equals(written.getMetadata().getUid(), nodeCache.getMetadata().getUid())) {
+      return written.getStatus();
+    }
+    return nodeCache.getStatus();
   }
 
   private static List<ResolvedImage> specImages(NodeCache nodeCache) {

@@ -14,7 +14,6 @@ import dev.layercache.api.v1alpha1.WorkspaceState;
 import dev.layercache.api.v1alpha1.WorkspaceStatus;
 import java.time.Instant;
 import java.util.List;
-import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -31,9 +30,17 @@ final class NodeCacheStatusBuilder {
       SpaceReport space,
       Optional<String> diskPressure) {}
 
+  /**
+   * The status to write at {@code now}; conditions keep their transition times from {@code
+   * previous}, the status last written. {@code lastSyncTime} is {@code now}: written only with
+   * news, it says when the agent last reported.
+   */
   static NodeCacheStatus build(
-      NodeCache nodeCache, Observation seen, String agentVersion, Instant now) {
-    NodeCacheStatus previous = nodeCache.getStatus();
+      NodeCache nodeCache,
+      NodeCacheStatus previous,
+      Observation seen,
+      String agentVersion,
+      Instant now) {
     NodeCacheStatus status = new NodeCacheStatus();
     status.setObservedGeneration(nodeCache.getMetadata().getGeneration());
     status.setAgentVersion(agentVersion);
@@ -113,18 +120,6 @@ final class NodeCacheStatusBuilder {
         seen.diskPressure().orElse(status.getDiskUsage() + " in use"));
     status.setConditions(conditions.build());
     return status;
-  }
-
-  /** Two statuses that differ only in their heartbeat. */
-  static boolean sameApartFromHeartbeat(NodeCacheStatus a, NodeCacheStatus b) {
-    if (a == null || b == null) {
-      return a == b;
-    }
-    String heartbeat = b.getLastSyncTime();
-    b.setLastSyncTime(a.getLastSyncTime());
-    boolean same = Objects.equals(a, b);
-    b.setLastSyncTime(heartbeat);
-    return same;
   }
 
   private static long wantedWorkspaces(NodeCache nodeCache) {

@@ -39,6 +39,6 @@ class AgentMetricsTest {
             n ->
                 assertThat(n)
                     .matches(
-                        ".*(_bytes|_total|_seconds_(count|sum|max)|_cached|_failed|_workspaces)$"));
+                        ".*(_bytes|_total|_seconds_(count|sum|max)|_timestamp_seconds|_cached|_failed|_workspaces)$"));
   }
 }

@@ -14,6 +14,7 @@ import dev.layercache.api.testing.RenderedDeploy;
 import dev.layercache.api.v1alpha1.CommitSpec;
 import dev.layercache.api.v1alpha1.CommitState;
 import dev.layercache.api.v1alpha1.CommitStatus;
+import dev.layercache.api.v1alpha1.Conditions;
 import dev.layercache.api.v1alpha1.Layer;
 import dev.layercache.api.v1alpha1.LayerRef;
 import dev.layercache.api.v1alpha1.LayerSource;
@@ -44,6 +45,9 @@ import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.Watch;
+import io.fabric8.kubernetes.client.Watcher;
+import io.fabric8.kubernetes.client.WatcherException;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.URI;
@@ -59,6 +63,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -395,6 +400,75 @@ class NodeAgentIT {
                       .resolve("data/noise")))
           .isEqualTo(noise);
       assertThat(agent.healthy()).isTrue();
+    }
+  }
+
+  @Test
+  void aConvergedNodeWritesNothingUntilSomethingShownChanges() throws Exception {
+    byte[] noise = new byte[1 << 20];
+    new java.util.Random(7).nextBytes(noise);
+    TestImage image =
+        ImageBuilder.oci(TestImages.AMD64)
+            .layer(new TarBuilder().file("data/noise", noise, 0644), Compression.GZIP)
+            .layer(new TarBuilder().file("app/run", "run"), Compression.GZIP)
+            .build();
+    ImageReference ref = registry.reference("team/quiet:1");
+    image.push(registry.client(), ref);
+    try (FaultyProxy proxy = FaultyProxy.start(registry.url())) {
+      pullSecretFor(registry.host(), proxy.host());
+      String uid = "5d1e4b7a-2c3f-4e8d-9a6b-7c8d9e0f1a2b";
+      WorkspaceRef ws = workspace(uid, image);
+      ws.setLowers(List.of(image.diffIds().get(1).toString()));
+      NodeCache nodeCache = nodeCache(image, proxy.reference(ref), List.of(ws));
+      nodeCache.getSpec().getLayers().get(0).setPinned(false); // so the test can evict it
+      kube.resource(nodeCache).create();
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(
+              () ->
+                  status() != null
+                      && "2/2".equals(status().getReadyLayers())
+                      && Conditions.isTrue(status().getConditions(), NodeCacheStatus.READY));
+
+      List<NodeCache> writes = new CopyOnWriteArrayList<>();
+      try (Watch watch =
+          kube.resources(NodeCache.class)
+              .withName(NODE)
+              .watch(
+                  new Watcher<>() {
+                    @Override
+                    public void eventReceived(Action action, NodeCache nc) {
+                      if (action == Action.MODIFIED) {
+                        writes.add(nc);
+                      }
+                    }
+
+                    @Override
+                    public void onClose(WatcherException cause) {}
+                  })) {
+        String syncedAt = status().getLastSyncTime();
+        // Several resyncs (every second here), each measuring the upper layer and the disk anew.
+        await().during(Duration.ofSeconds(5)).atMost(Duration.ofSeconds(10)).until(writes::isEmpty);
+        assertThat(status().getLastSyncTime()).isEqualTo(syncedAt);
+
+        // A layer goes missing behind the agent's back: it pulls it again (slowly) and says so.
+        proxy.throttleBlobs(256 << 10);
+        assertThat(store.evict(image.diffIds().get(0).toString())).isTrue();
+        await().atMost(Duration.ofSeconds(30)).until(() -> "2/2".equals(status().getReadyLayers()));
+        await()
+            .atMost(Duration.ofSeconds(10))
+            .untilAsserted(
+                () ->
+                    assertThat(writes)
+                        .extracting(nc -> nc.getStatus().getReadyLayers())
+                        .contains("1/2")
+                        .last()
+                        .isEqualTo("2/2"));
+        assertThat(writes)
+            .extracting(nc -> nc.getMetadata().getResourceVersion())
+            .doesNotHaveDuplicates();
+        assertThat(status().getLastSyncTime()).isNotEqualTo(syncedAt);
+      }
     }
   }
 

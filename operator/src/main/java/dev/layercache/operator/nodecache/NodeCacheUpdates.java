@@ -6,7 +6,8 @@ import java.util.Objects;
 
 /**
  * Which NodeCache updates are news to a controller: a new spec, or an agent report that says
- * something new. A heartbeat (only {@code lastSyncTime} moved, every 30 s per node) is not.
+ * something new. A status with only {@code lastSyncTime} moved (older agents' 30 s heartbeat) is
+ * not.
  */
 public final class NodeCacheUpdates {
   private NodeCacheUpdates() {}
