@@ -126,7 +126,8 @@ final class RealCluster implements AutoCloseable {
             Clock.systemUTC(),
             "e2e",
             Duration.ofMillis(100),
-            Duration.ofSeconds(1));
+            Duration.ofSeconds(1),
+            null);
     agent.start();
     agents.put(name, new Agent(agent, store, workspaces));
   }

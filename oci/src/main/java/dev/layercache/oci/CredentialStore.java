@@ -96,9 +96,13 @@ public final class CredentialStore {
       username = decoded.substring(0, colon);
       password = decoded.substring(colon + 1);
     }
-    return username.isEmpty()
-        ? Optional.empty()
-        : Optional.of(new RegistryCredentials(username, password));
+    String identityToken = Json.text(entry, "identitytoken");
+    if (username.isEmpty() && identityToken.isEmpty()) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        new RegistryCredentials(
+            username, password, identityToken.isEmpty() ? null : identityToken));
   }
 
   /**

@@ -46,7 +46,7 @@ final class RegistryAuth {
       return Optional.empty();
     }
     if (challenge.isBasic()) {
-      return credentials.forRegistry(authority).map(RegistryCredentials::basicAuthorization);
+      return basicCredentials(authority).map(RegistryCredentials::basicAuthorization);
     }
     if (challenge.isBearer()) {
       Token token = tokens.get(key(authority, scopes));
@@ -82,7 +82,12 @@ final class RegistryAuth {
   }
 
   boolean hasCredentials(URI endpoint) {
-    return credentials.forRegistry(endpoint.getRawAuthority()).isPresent();
+    return basicCredentials(endpoint.getRawAuthority()).isPresent();
+  }
+
+  /** A username and password; an entry with only an identity token is not for this client. */
+  private Optional<RegistryCredentials> basicCredentials(String authority) {
+    return credentials.forRegistry(authority).filter(c -> !c.username().isEmpty());
   }
 
   private Token fetchToken(String authority, AuthChallenge challenge, List<String> scopes)
@@ -90,7 +95,7 @@ final class RegistryAuth {
     URI uri = tokenUri(authority, challenge, scopes);
     String realm = challenge.param("realm");
     HttpRequest.Builder request = HttpRequest.newBuilder(uri).GET().timeout(timeout);
-    Optional<RegistryCredentials> creds = credentials.forRegistry(authority);
+    Optional<RegistryCredentials> creds = basicCredentials(authority);
     creds.ifPresent(c -> request.header("Authorization", c.basicAuthorization()));
     HttpResponse<byte[]> response;
     try {

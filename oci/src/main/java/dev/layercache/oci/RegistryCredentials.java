@@ -3,8 +3,18 @@ package dev.layercache.oci;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 
-/** A username and password (or token) for one registry. */
-public record RegistryCredentials(String username, String password) {
+/**
+ * A username and password (or token) for one registry, and the identity token a docker config entry
+ * may carry besides them (an OAuth2 refresh token, as {@code docker login} stores for some
+ * registries; passed on to the container runtime, not used by this client).
+ *
+ * @param identityToken null when the entry has none
+ */
+public record RegistryCredentials(String username, String password, String identityToken) {
+
+  public RegistryCredentials(String username, String password) {
+    this(username, password, null);
+  }
 
   /** The value of an HTTP basic Authorization header. */
   public String basicAuthorization() {
@@ -14,6 +24,10 @@ public record RegistryCredentials(String username, String password) {
 
   @Override
   public String toString() {
-    return "RegistryCredentials[username=" + username + ", password=***]";
+    return "RegistryCredentials[username="
+        + username
+        + ", password=***"
+        + (identityToken == null ? "" : ", identityToken=***")
+        + "]";
   }
 }

@@ -16,7 +16,7 @@ class CredentialStoreTest {
         "https://index.docker.io/v1/": {"auth": "%s"},
         "ghcr.io": {"username": "octo", "password": "ghp_token"},
         "https://registry.example.com:5000/v2/": {"auth": "%s"},
-        "quay.io": {"identitytoken": "ignored"}
+        "quay.io": {"identitytoken": "refresh-token"}
       }}
       """
           .formatted(b64("hubuser:hub:pass"), b64("ex:ample"));
@@ -32,7 +32,8 @@ class CredentialStoreTest {
     assertThat(store.forRegistry("ghcr.io")).contains(new RegistryCredentials("octo", "ghp_token"));
     assertThat(store.forRegistry("registry.example.com:5000"))
         .contains(new RegistryCredentials("ex", "ample"));
-    assertThat(store.forRegistry("quay.io")).isEmpty();
+    assertThat(store.forRegistry("quay.io"))
+        .contains(new RegistryCredentials("", "", "refresh-token"));
     assertThat(store.forRegistry("registry.example.com")).isEmpty();
   }
 

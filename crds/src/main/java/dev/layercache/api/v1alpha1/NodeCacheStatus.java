@@ -18,13 +18,19 @@ public class NodeCacheStatus {
   /** Condition type: a pull did not fit under the disk's high watermark. */
   public static final String DISK_PRESSURE = "DiskPressure";
 
+  /**
+   * Condition type, only when the agent has a CRI socket: every image whose layers are all here is
+   * present in the container runtime too.
+   */
+  public static final String IMAGES_PRESENT = "ImagesPresent";
+
   @JsonPropertyDescription(
       "The metadata.generation this status was computed from; older than metadata.generation means the controller has not caught up yet.")
   private Long observedGeneration;
 
   @SchemaFrom(type = ConditionSchema[].class)
   @JsonPropertyDescription(
-      "Standard conditions (type, status True|False|Unknown, reason, message, lastTransitionTime, observedGeneration). Types: Ready (every layer and workspace of the spec is in place), DiskPressure (a pull did not fit under the disk's high watermark).")
+      "Standard conditions (type, status True|False|Unknown, reason, message, lastTransitionTime, observedGeneration). Types: Ready (every layer and workspace of the spec is in place), DiskPressure (a pull did not fit under the disk's high watermark), ImagesPresent (only when the agent has a CRI socket: every image whose layers are all on the node is present in the container runtime too; False with reason CriPullFailed names the image and the runtime's error, and the pull is retried with backoff).")
   private List<Condition> conditions;
 
   @JsonPropertyDescription(

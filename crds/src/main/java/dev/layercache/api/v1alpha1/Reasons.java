@@ -23,6 +23,9 @@ public final class Reasons {
   public static final String PULL_FAILED = "PullFailed";
   public static final String LAYER_FAILED = "LayerFailed";
 
+  /** The container runtime refused or failed a CRI pull of a warm image. */
+  public static final String CRI_PULL_FAILED = "CriPullFailed";
+
   // Specs and scheduling.
   public static final String INVALID_SPEC = "InvalidSpec";
   public static final String NO_ELIGIBLE_NODE = "NoEligibleNode";

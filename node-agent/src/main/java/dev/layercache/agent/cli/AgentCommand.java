@@ -4,6 +4,7 @@ import dev.layercache.agent.cluster.AgentMetrics;
 import dev.layercache.agent.cluster.NodeAgent;
 import dev.layercache.agent.cluster.NodeCacheWorkspaces;
 import dev.layercache.agent.cluster.RegistryClients;
+import dev.layercache.agent.cri.CriImageClient;
 import dev.layercache.agent.daemon.NodeDaemon;
 import dev.layercache.agent.store.DiskBudget;
 import dev.layercache.api.v1alpha1.GoDuration;
@@ -94,6 +95,35 @@ final class AgentCommand implements Callable<Integer> {
   @Mixin CsiOptions csi;
 
   @Option(
+      names = "--cri-address",
+      paramLabel = "SOCKET",
+      description =
+          "The container runtime's CRI socket (containerd: /run/containerd/containerd.sock). Each"
+              + " image whose layers are all on the node is then pulled through CRI once per"
+              + " digest, with its pull secrets, so the kubelet finds it present; with layercache as"
+              + " containerd's snapshotter only its manifest and config travel.")
+  Path criAddress;
+
+  @Option(
+      names = "--cri-runtime-handler",
+      paramLabel = "NAME",
+      description =
+          "Pull for this runtime handler (a RuntimeClass's handler, e.g. layercache): containerd"
+              + " 2.x then unpacks into that handler's snapshotter. Default: the runtime's default"
+              + " handler.")
+  String criRuntimeHandler;
+
+  @Option(
+      names = "--cri-pull",
+      negatable = true,
+      defaultValue = "true",
+      fallbackValue = "true",
+      description =
+          "With --cri-address, make warm images present in the runtime (default: ${DEFAULT-VALUE};"
+              + " --no-cri-pull turns it off).")
+  boolean criPull;
+
+  @Option(
       names = "--high-watermark",
       defaultValue = "0.90",
       description = "Refuse pulls past this fraction of the disk (default: ${DEFAULT-VALUE}).")
@@ -103,6 +133,9 @@ final class AgentCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     if (nodeName == null || nodeName.isBlank()) {
       throw new BadInputException("no node name: set --node-name or NODE_NAME");
+    }
+    if (criRuntimeHandler != null && criAddress == null) {
+      throw new BadInputException("--cri-runtime-handler needs --cri-address");
     }
     Path registrationDir = csi.registrationDir();
     // Before anything starts: a SIGTERM from here on closes all of it below, in reverse order.
@@ -133,6 +166,11 @@ final class AgentCommand implements Callable<Integer> {
                             workspaces -> new NodeCacheWorkspaces(kube, nodeName, workspaces),
                             registrationDir)))) {
       daemon.recovery().lines().forEach(line -> err.println("layercache: " + line));
+      // Added before the loop, so it is closed after it.
+      CriImageClient runtime =
+          criAddress == null || !criPull
+              ? null
+              : daemon.add("CRI client", new CriImageClient(criAddress, criRuntimeHandler));
       NodeAgent agent =
           daemon.add(
               "cluster loop",
@@ -148,7 +186,8 @@ final class AgentCommand implements Callable<Integer> {
                   Clock.systemUTC(),
                   version,
                   duration(statusInterval),
-                  duration(resyncInterval)));
+                  duration(resyncInterval),
+                  runtime));
       daemon.add("metrics and health", new HealthServer(metricsPort, metrics, agent::healthy));
       agent.start();
       err.println(
@@ -157,6 +196,11 @@ final class AgentCommand implements Callable<Integer> {
               + " on "
               + daemon.store().layout().root()
               + (snapshotterAddress == null ? "" : ", snapshotter on " + snapshotterAddress)
+              + (runtime == null
+                  ? ""
+                  : ", warm images pulled through CRI at "
+                      + criAddress
+                      + (criRuntimeHandler == null ? "" : " for handler " + criRuntimeHandler))
               + ", CLI on "
               + daemon.store().layout().daemonSocket()
               + csi.describe(registrationDir));

@@ -2,6 +2,7 @@ package dev.layercache.agent.cluster;
 
 import dev.layercache.agent.analyze.ImageAnalyzer;
 import dev.layercache.agent.analyze.NodeWaste;
+import dev.layercache.agent.cri.CriImageClient;
 import dev.layercache.agent.kernel.FsStats;
 import dev.layercache.agent.kernel.Syscalls;
 import dev.layercache.agent.store.DiskBudget;
@@ -94,6 +95,7 @@ public final class NodeAgent implements AutoCloseable {
   private final AtomicBoolean healthy = new AtomicBoolean();
   private final WorkspaceConvergence workspaceConvergence;
   private final NodeWaste wasted;
+  private final CriImages runtimeImages;
   private SharedIndexInformer<NodeCache> informer;
 
   /** The NodeCache as our last status write left it: what the next status is news against. */
@@ -102,6 +104,10 @@ public final class NodeAgent implements AutoCloseable {
   private Instant lastSync = Instant.EPOCH;
   private Optional<String> diskPressure = Optional.empty();
 
+  /**
+   * @param runtime the container runtime's CRI image service to make warm images present in, or
+   *     null for none
+   */
   public NodeAgent(
       KubernetesClient kube,
       String nodeName,
@@ -113,7 +119,8 @@ public final class NodeAgent implements AutoCloseable {
       Clock clock,
       String version,
       Duration statusInterval,
-      Duration resyncInterval) {
+      Duration resyncInterval,
+      CriImageClient runtime) {
     this.kube = kube;
     this.nodeName = nodeName;
     this.store = store;
@@ -135,6 +142,10 @@ public final class NodeAgent implements AutoCloseable {
             clock,
             OWNER_PREFIX + nodeName,
             this::requestSync);
+    this.runtimeImages =
+        runtime == null
+            ? null
+            : new CriImages(runtime, registries::credentials, clock, this::requestSync);
   }
 
   /**
@@ -222,6 +233,9 @@ public final class NodeAgent implements AutoCloseable {
     }
     pin(nodeCache, wanted);
     recordImages(nodeCache);
+    if (runtimeImages != null) {
+      runtimeImages.offer(CriImages.warm(specImages(nodeCache), wanted, store::has));
+    }
     WorkspaceConvergence.Round round = workspaceConvergence.converge(nodeCache, byDiffId);
     collectGarbage();
     writeStatus(nodeCache, wanted, round);
@@ -365,7 +379,12 @@ public final class NodeAgent implements AutoCloseable {
             nodeCache,
             before,
             new NodeCacheStatusBuilder.Observation(
-                layerStatuses, round.statuses(), disk, space, diskPressure),
+                layerStatuses,
+                round.statuses(),
+                disk,
+                space,
+                diskPressure,
+                Optional.ofNullable(runtimeImages).map(CriImages::report)),
             version,
             clock.instant());
     metrics.observe(space, infos.size(), status);
@@ -424,6 +443,9 @@ public final class NodeAgent implements AutoCloseable {
     syncThread.shutdownNow();
     fetchPool.shutdownNow();
     try {
+      if (runtimeImages != null) {
+        runtimeImages.close();
+      }
       // A fetch cut short cleans its staging directory up; let it finish before the store closes.
       fetchPool.awaitTermination(10, TimeUnit.SECONDS);
       syncThread.awaitTermination(10, TimeUnit.SECONDS);

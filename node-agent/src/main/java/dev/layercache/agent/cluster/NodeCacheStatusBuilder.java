@@ -9,6 +9,7 @@ import dev.layercache.api.v1alpha1.LayerState;
 import dev.layercache.api.v1alpha1.LayerStatus;
 import dev.layercache.api.v1alpha1.NodeCache;
 import dev.layercache.api.v1alpha1.NodeCacheStatus;
+import dev.layercache.api.v1alpha1.Reasons;
 import dev.layercache.api.v1alpha1.Savings;
 import dev.layercache.api.v1alpha1.WorkspaceState;
 import dev.layercache.api.v1alpha1.WorkspaceStatus;
@@ -28,7 +29,8 @@ final class NodeCacheStatusBuilder {
       List<WorkspaceStatus> workspaces,
       DiskStatus disk,
       SpaceReport space,
-      Optional<String> diskPressure) {}
+      Optional<String> diskPressure,
+      Optional<CriImages.Report> runtimeImages) {}
 
   /**
    * The status to write at {@code now}; conditions keep their transition times from {@code
@@ -118,8 +120,30 @@ final class NodeCacheStatusBuilder {
         seen.diskPressure().isPresent(),
         seen.diskPressure().isPresent() ? "OverHighWatermark" : "UnderHighWatermark",
         seen.diskPressure().orElse(status.getDiskUsage() + " in use"));
+    seen.runtimeImages().ifPresent(report -> imagesPresent(conditions, report));
     status.setConditions(conditions.build());
     return status;
+  }
+
+  /** Only with a CRI socket: whether the runtime has every warm image, else which pull failed. */
+  private static void imagesPresent(Conditions conditions, CriImages.Report report) {
+    String counts =
+        report.present()
+            + "/"
+            + report.warm()
+            + " warm images present in the container runtime at "
+            + report.runtime();
+    if (!report.failures().isEmpty()) {
+      conditions.set(
+          NodeCacheStatus.IMAGES_PRESENT,
+          false,
+          Reasons.CRI_PULL_FAILED,
+          counts + "; pull retried with backoff: " + String.join("; ", report.failures()));
+    } else if (report.present() < report.warm()) {
+      conditions.set(NodeCacheStatus.IMAGES_PRESENT, false, "Pulling", counts);
+    } else {
+      conditions.set(NodeCacheStatus.IMAGES_PRESENT, true, "Present", counts);
+    }
   }
 
   private static long wantedWorkspaces(NodeCache nodeCache) {

@@ -59,6 +59,11 @@ public final class RegistryClients {
     bySecrets.keySet().retainAll(inUse);
   }
 
+  /** The credentials of {@code refs}, read now (for the rare pull that needs them). */
+  CredentialStore credentials(List<SecretRef> refs) throws SecretProblem {
+    return secrets.credentials(refs);
+  }
+
   /** A client with the credentials of one secret (a workspace's push secret), or none. */
   RegistryClient clientWith(SecretRef secret) throws SecretProblem {
     return clients.apply(secret == null ? CredentialStore.empty() : secrets.read(secret));

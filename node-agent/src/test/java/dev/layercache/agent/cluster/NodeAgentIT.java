@@ -156,7 +156,8 @@ class NodeAgentIT {
             Clock.systemUTC(),
             "test",
             Duration.ofMillis(100),
-            Duration.ofSeconds(1));
+            Duration.ofSeconds(1),
+            null);
     http = new HealthServer(0, metrics, agent::healthy);
     agent.start();
   }
