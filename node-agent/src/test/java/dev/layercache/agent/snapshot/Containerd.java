@@ -270,6 +270,11 @@ public final class Containerd implements AutoCloseable {
     return dir.resolve("root");
   }
 
+  /** containerd's gRPC socket, where its CRI plugin serves the kubelet. */
+  Path socket() {
+    return dir.resolve("containerd.sock");
+  }
+
   record Result(int exit, String out) {}
 
   Result ctr(List<String> args, boolean mayFail) throws IOException, InterruptedException {
