@@ -191,6 +191,6 @@ class StatusNewsTest {
             List.of(),
             Map.of());
     return new NodeCacheStatusBuilder.Observation(
-        List.of(layer), List.of(workspace), disk, space, node.diskPressure());
+        List.of(layer), List.of(workspace), disk, space, node.diskPressure(), Optional.empty());
   }
 }
