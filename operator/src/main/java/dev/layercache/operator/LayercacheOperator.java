@@ -11,6 +11,7 @@ import dev.layercache.operator.layercache.LayerCacheResolver;
 import dev.layercache.operator.nodecache.NodeCacheReconciler;
 import dev.layercache.operator.nodecache.NodeCacheWriter;
 import dev.layercache.operator.registry.ManifestResolver;
+import dev.layercache.operator.registry.RecentResolutions;
 import dev.layercache.operator.support.EventRecorder;
 import dev.layercache.operator.support.OperatorMetrics;
 import dev.layercache.operator.workspace.OverlayWorkspaceReconciler;
@@ -33,6 +34,9 @@ import java.util.function.Function;
  * sources it reads. Main and the tests build it the same way, so they run the same patch mode.
  */
 public final class LayercacheOperator implements AutoCloseable {
+  /** How long workspace placements reuse a resolution of their image (a tag may lag so long). */
+  static final Duration PLACEMENT_RESOLUTIONS = Duration.ofSeconds(30);
+
   private final Operator operator;
 
   /**
@@ -78,7 +82,8 @@ public final class LayercacheOperator implements AutoCloseable {
     operator.register(
         new OverlayWorkspaceReconciler(
             client,
-            new WorkspacePlacer(manifests),
+            // Placements share a resolution for a while: see RecentResolutions.
+            new WorkspacePlacer(new RecentResolutions(manifests, PLACEMENT_RESOLUTIONS, clock)),
             events,
             clock,
             config.initialBackoff(),

@@ -25,6 +25,7 @@ import io.javaoperatorsdk.operator.processing.event.source.filter.OnUpdateFilter
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -40,6 +41,9 @@ import java.util.stream.Collectors;
     generationAwareEventProcessing = false,
     informer = @Informer(onUpdateFilter = NodeCacheReconciler.LabelsChanged.class))
 public final class NodeCacheReconciler implements Reconciler<Node> {
+  /** The workspaces informer's index: the node a workspace is placed on. */
+  private static final String BY_NODE = "node";
+
   private final NodeCacheWriter writer;
   private final OperatorMetrics metrics;
   private final EventRecorder events;
@@ -83,6 +87,13 @@ public final class NodeCacheReconciler implements Reconciler<Node> {
                 w.getStatus() == null || w.getStatus().getNodeName() == null
                     ? Set.of()
                     : Set.of(new ResourceID(w.getStatus().getNodeName())));
+    workspaces.addIndexers(
+        Map.of(
+            BY_NODE,
+            w ->
+                w.getStatus() == null || w.getStatus().getNodeName() == null
+                    ? List.of()
+                    : List.of(w.getStatus().getNodeName())));
     return List.of(nodeCaches, layerCaches, workspaces);
   }
 
@@ -101,9 +112,7 @@ public final class NodeCacheReconciler implements Reconciler<Node> {
                 // get() sees this controller's own writes before the informer does.
                 n -> nodeCaches.get(new ResourceID(n)),
                 layerCaches.list().map(CachedImages::recorded).toList(),
-                workspaces
-                    .list(w -> w.getStatus() != null && name.equals(w.getStatus().getNodeName()))
-                    .toList()));
+                workspaces.byIndex(BY_NODE, name)));
     NodeCache current = nodeCaches.get(new ResourceID(name)).orElse(null);
     if (current == null) {
       NodeCache created = writer.apply(node, spec);

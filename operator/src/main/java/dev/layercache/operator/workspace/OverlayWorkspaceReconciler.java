@@ -24,11 +24,11 @@ import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
 import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
-import io.javaoperatorsdk.operator.api.reconciler.IndexedResourceCache;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.IndexerResourceCache;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import java.time.Clock;
 import java.time.Duration;
@@ -39,6 +39,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * Gives an OverlayWorkspace its mount: validate, place it on a node (once), fold the agent's report
@@ -54,13 +55,21 @@ public final class OverlayWorkspaceReconciler
 
   private static final long TERMINATING_POLL_MS = 1000;
 
+  /**
+   * The primary cache's index of workspaces by the node they are placed on ({@link #UNSCHEDULED}
+   * for none), so a node's change and a placement cost the workspaces concerned, not all of them.
+   */
+  private static final String BY_NODE = "node";
+
+  private static final String UNSCHEDULED = "";
+
   private final KubernetesClient client;
   private final WorkspacePlacer placer;
   private final EventRecorder events;
   private final Clock clock;
   private final Duration initialBackoff;
   private final Duration maxBackoff;
-  private IndexedResourceCache<OverlayWorkspace> workspaces;
+  private IndexerResourceCache<OverlayWorkspace> workspaces;
   private InformerEventSource<Node, OverlayWorkspace> nodes;
   private InformerEventSource<NodeCache, OverlayWorkspace> nodeCaches;
 
@@ -190,6 +199,7 @@ public final class OverlayWorkspaceReconciler
   public List<EventSource<?, OverlayWorkspace>> prepareEventSources(
       EventSourceContext<OverlayWorkspace> context) {
     workspaces = context.getPrimaryCache();
+    workspaces.addIndexer(BY_NODE, w -> List.of(placedOn(w).orElse(UNSCHEDULED)));
     nodes = EventSources.nodes(context, n -> onNode(n.getMetadata().getName()));
     nodeCaches = EventSources.nodeCaches(context, nc -> onNode(nc.getMetadata().getName()));
     return List.of(nodes, nodeCaches);
@@ -197,8 +207,9 @@ public final class OverlayWorkspaceReconciler
 
   /** Workspaces on the node that changed, and unscheduled ones, which it may now fit. */
   private Set<ResourceID> onNode(String node) {
-    return workspaces
-        .list(w -> placedOn(w).map(node::equals).orElse(true))
+    return Stream.concat(
+            workspaces.byIndex(BY_NODE, node).stream(),
+            workspaces.byIndex(BY_NODE, UNSCHEDULED).stream())
         .map(ResourceID::fromResource)
         .collect(Collectors.toSet());
   }
@@ -208,10 +219,11 @@ public final class OverlayWorkspaceReconciler
     List<Node> all = nodes.list().toList();
     Map<String, NodeCache> byNode = new HashMap<>();
     nodeCaches.list().forEach(nc -> byNode.put(nc.getMetadata().getName(), nc));
-    Map<String, Long> perNode =
-        workspaces
-            .list(w -> placedOn(w).isPresent())
-            .collect(Collectors.groupingBy(w -> placedOn(w).get(), Collectors.counting()));
+    Map<String, Long> perNode = new HashMap<>();
+    for (Node node : all) {
+      String name = node.getMetadata().getName();
+      perNode.put(name, (long) workspaces.byIndex(BY_NODE, name).size());
+    }
     return new WorkspacePlacer.Cluster(all, byNode, perNode);
   }
 

@@ -7,7 +7,7 @@ import dev.layercache.api.v1alpha1.Reasons;
 import dev.layercache.api.v1alpha1.ResolvedImage;
 import dev.layercache.operator.nodecache.WorkspaceEntry;
 import dev.layercache.operator.nodecache.WorkspacePlacement;
-import dev.layercache.operator.registry.ManifestResolver;
+import dev.layercache.operator.registry.RecentResolutions;
 import dev.layercache.operator.support.Nodes;
 import dev.layercache.operator.support.ReconcileProblem;
 import io.fabric8.kubernetes.api.model.Node;
@@ -25,9 +25,9 @@ public final class WorkspacePlacer {
   public record Cluster(
       List<Node> nodes, Map<String, NodeCache> nodeCaches, Map<String, Long> workspaces) {}
 
-  private final ManifestResolver manifests;
+  private final RecentResolutions manifests;
 
-  public WorkspacePlacer(ManifestResolver manifests) {
+  public WorkspacePlacer(RecentResolutions manifests) {
     this.manifests = manifests;
   }
 
@@ -38,7 +38,7 @@ public final class WorkspacePlacer {
     List<ResolvedImage> resolved =
         manifests.resolve(
             "overlayworkspace",
-            List.of(spec.getImage()),
+            spec.getImage(),
             candidates.stream().map(Nodes::platform).collect(Collectors.toCollection(TreeSet::new)),
             WorkspaceEntry.pullSecrets(workspace));
     Map<String, ResolvedImage> byPlatform =
