@@ -11,10 +11,14 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The real operator as its own JVM ({@code dev.layercache.operator.Main}, configured as deploy/
@@ -95,20 +99,36 @@ final class OperatorProcess implements AutoCloseable {
     }
   }
 
+  /** The reconciles JOSDK started, by the kind reconciled, from the operator's own /metrics. */
+  Map<String, Double> reconcilesStarted() throws IOException, InterruptedException {
+    Map<String, Double> started = new TreeMap<>();
+    Pattern sample =
+        Pattern.compile(
+            "^operator_sdk_reconciliations_started_total\\{.*kind=\"([^\"]+)\".*} (\\S+)$");
+    scrape()
+        .lines()
+        .map(sample::matcher)
+        .filter(Matcher::matches)
+        .forEach(m -> started.merge(m.group(1), Double.parseDouble(m.group(2)), Double::sum));
+    return started;
+  }
+
   private long heapBytes() throws IOException, InterruptedException {
-    String scrape =
-        http.send(
-                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + metricsPort + "/metrics"))
-                    .timeout(Duration.ofSeconds(5))
-                    .build(),
-                HttpResponse.BodyHandlers.ofString())
-            .body();
     return (long)
-        scrape
+        scrape()
             .lines()
             .filter(l -> l.startsWith("jvm_memory_used_bytes{") && l.contains("area=\"heap\""))
             .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
             .sum();
+  }
+
+  private String scrape() throws IOException, InterruptedException {
+    return http.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + metricsPort + "/metrics"))
+                    .timeout(Duration.ofSeconds(5))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString())
+        .body();
   }
 
   boolean alive() {

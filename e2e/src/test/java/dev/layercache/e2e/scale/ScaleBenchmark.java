@@ -45,6 +45,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -165,6 +166,7 @@ public final class ScaleBenchmark {
                     .count());
     Duration workspacesReady = since(wsStart);
     ApiServerRequests toReady = ApiServerRequests.scrape(admin).since(beforeWorkspaces);
+    Map<String, Double> reconciles = operator.reconcilesStarted();
     Duration cpuToReady = operator.cpu().minus(cpuAtStart);
     long peakHeap = operator.peakHeapBytes();
     String loadAtReady = loadAverage();
@@ -211,10 +213,14 @@ public final class ScaleBenchmark {
         .byVerbAndResource()
         .forEach(
             (key, count) -> {
-              if (count >= workspaces / 10.0) {
+              if (count >= workspaces / 100.0) {
                 say(String.format(Locale.ROOT, "  %-40s %8.2f", key, count / workspaces));
               }
             });
+    say("reconciles started until all Ready, per workspace, by kind reconciled:");
+    reconciles.forEach(
+        (controller, count) ->
+            say(String.format(Locale.ROOT, "  %-40s %8.2f", controller, count / workspaces)));
     say("load average when all Ready: " + loadAtReady + "; at the end: " + loadAverage());
     watched.close();
   }
