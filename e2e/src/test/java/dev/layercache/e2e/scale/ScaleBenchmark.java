@@ -287,7 +287,8 @@ public final class ScaleBenchmark {
             Clock.systemUTC(),
             "scale",
             Duration.ofSeconds(1), // the agent's defaults (AgentCommand)
-            Duration.ofSeconds(10));
+            Duration.ofSeconds(10),
+            null); // no container runtime to make images present in
     agent.start();
     agents.add(agent);
   }
