@@ -105,7 +105,7 @@ public final class LayerCacheReconciler implements Reconciler<LayerCache>, Clean
     // A relabel may change which nodes any LayerCache targets; a node's progress concerns the
     // LayerCaches targeting it.
     nodes = EventSources.nodes(context, n -> all());
-    nodeCaches = EventSources.nodeCaches(context, this::targeting);
+    nodeCaches = EventSources.nodeCacheLayers(context, this::targeting);
     return List.of(nodes, nodeCaches);
   }
 

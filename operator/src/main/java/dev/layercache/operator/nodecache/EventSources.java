@@ -32,6 +32,12 @@ public final class EventSources {
     return source(NodeCache.class, context, toPrimaries, NodeCacheUpdates::meaningful);
   }
 
+  /** NodeCaches, as far as a LayerCache reads them: {@link NodeCacheUpdates#layersChanged}. */
+  public static <P extends HasMetadata> InformerEventSource<NodeCache, P> nodeCacheLayers(
+      EventSourceContext<P> context, SecondaryToPrimaryMapper<NodeCache> toPrimaries) {
+    return source(NodeCache.class, context, toPrimaries, NodeCacheUpdates::layersChanged);
+  }
+
   /** LayerCaches, when what a node is told changes: spec, recorded images, deletion. */
   public static <P extends HasMetadata> InformerEventSource<LayerCache, P> layerCaches(
       EventSourceContext<P> context, SecondaryToPrimaryMapper<LayerCache> toPrimaries) {

@@ -12,6 +12,22 @@ import java.util.Objects;
 public final class NodeCacheUpdates {
   private NodeCacheUpdates() {}
 
+  /**
+   * News to a LayerCache: only the node's layers (asked for, and their states) and its disk
+   * pressure count, not its workspaces, which at scale change far more often.
+   */
+  public static boolean layersChanged(NodeCache after, NodeCache before) {
+    NodeCacheView now = NodeCacheView.of(after);
+    NodeCacheView was = NodeCacheView.of(before);
+    return !StoredForm.same(now.specLayers(), was.specLayers())
+        || !StoredForm.same(layers(after), layers(before))
+        || now.diskPressure() != was.diskPressure();
+  }
+
+  private static Object layers(NodeCache nodeCache) {
+    return nodeCache.getStatus() == null ? null : nodeCache.getStatus().getLayers();
+  }
+
   public static boolean meaningful(NodeCache after, NodeCache before) {
     return !Objects.equals(
             after.getMetadata().getGeneration(), before.getMetadata().getGeneration())

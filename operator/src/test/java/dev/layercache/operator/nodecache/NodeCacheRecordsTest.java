@@ -6,6 +6,8 @@ import dev.layercache.api.v1alpha1.LayerRef;
 import dev.layercache.api.v1alpha1.LayerState;
 import dev.layercache.api.v1alpha1.NodeCache;
 import dev.layercache.api.v1alpha1.WorkspaceRef;
+import dev.layercache.api.v1alpha1.WorkspaceState;
+import dev.layercache.api.v1alpha1.WorkspaceStatus;
 import dev.layercache.kube.Layers;
 import dev.layercache.operator.Fixtures;
 import java.util.List;
@@ -32,6 +34,32 @@ class NodeCacheRecordsTest {
     newSpec.getStatus().setLastSyncTime("2026-01-01T00:00:00Z");
     newSpec.getMetadata().setGeneration(2L);
     assertThat(NodeCacheUpdates.meaningful(newSpec, before)).isTrue();
+  }
+
+  @Test
+  void toALayerCacheOnlyTheNodesLayersAndDiskPressureAreNews() {
+    LayerRef layer = Fixtures.layerRef(Fixtures.digest('1'), 5);
+    NodeCache before = Fixtures.nodeCache("a", List.of(layer), LayerState.Ready, true);
+
+    NodeCache workspaceMounted = Fixtures.nodeCache("a", List.of(layer), LayerState.Ready, true);
+    workspaceMounted.getSpec().setWorkspaces(List.of(Fixtures.workspace("w", List.of())));
+    workspaceMounted.getMetadata().setGeneration(2L);
+    WorkspaceStatus mounted = new WorkspaceStatus();
+    mounted.setUid("w");
+    mounted.setState(WorkspaceState.Mounted);
+    workspaceMounted.getStatus().setWorkspaces(List.of(mounted));
+    assertThat(NodeCacheUpdates.meaningful(workspaceMounted, before)).isTrue();
+    assertThat(NodeCacheUpdates.layersChanged(workspaceMounted, before)).isFalse();
+
+    NodeCache failed = Fixtures.nodeCache("a", List.of(layer), LayerState.Failed, false);
+    assertThat(NodeCacheUpdates.layersChanged(failed, before)).isTrue();
+    NodeCache another =
+        Fixtures.nodeCache(
+            "a",
+            List.of(layer, Fixtures.layerRef(Fixtures.digest('2'), 7)),
+            LayerState.Ready,
+            true);
+    assertThat(NodeCacheUpdates.layersChanged(another, before)).isTrue();
   }
 
   @Test
