@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The long fuzzing run (docs/fuzzing.md): each @FuzzTest for MINUTES (default 60) with Jazzer's
 # own driver, growing MODULE/.cifuzz-corpus/CLASS/METHOD from the committed seeds. A finding stops
-# the run and is written as MODULE/.cifuzz-findings/crash-*: minimise it, fix the code, and commit
-# it under src/test/resources/.../CLASSInputs/METHOD/ so the normal suite runs it.
+# that target (the others still run; the script then fails) and is written as
+# MODULE/.cifuzz-findings/crash-*: minimise it, fix the code, and commit it under
+# src/test/resources/.../CLASSInputs/METHOD/ so the normal suite runs it.
 # Usage: bench/fuzz.sh [MINUTES] [CLASS...]   (as root: the unpacker target needs it)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,8 +19,10 @@ targets=(
   node-agent:dev.layercache.agent.cli.ManifestsFuzzTest:read
   node-agent:dev.layercache.agent.snapshot.SnapshotsServiceFuzzTest:requests
   node-agent:dev.layercache.agent.csi.NodeServiceFuzzTest:requests
+  node-agent:dev.layercache.agent.daemon.LocalApiFuzzTest:request
 )
 root=$(pwd)
+found=()
 ./mvnw -B -ntp -q -pl oci,node-agent -am test-compile
 ./mvnw -B -ntp -q -pl oci,node-agent -am dependency:build-classpath -Dmdep.includeScope=test \
   -Dmdep.outputFile=target/fuzz-classpath.txt >/dev/null
@@ -36,8 +39,14 @@ for target in "${targets[@]}"; do
   cp="$cp:$root/oci/target/test-classes:$root/oci/target/classes"
   cp="$cp:$(cat "$root/$module/target/fuzz-classpath.txt")"
   echo "== $class#$method for $minutes min ($module/$corpus)"
-  (cd "$module" && mkdir -p "$corpus" .cifuzz-findings &&
+  if ! (cd "$module" && mkdir -p "$corpus" .cifuzz-findings &&
     java -cp "$cp" com.code_intelligence.jazzer.Jazzer \
       --target_class="$class" --target_method="$method" \
-      -max_total_time=$((minutes * 60)) -artifact_prefix=.cifuzz-findings/ "$corpus" "$inputs")
+      -max_total_time=$((minutes * 60)) -artifact_prefix=.cifuzz-findings/ "$corpus" "$inputs"); then
+    found+=("$class#$method")
+  fi
 done
+if [ ${#found[@]} -gt 0 ]; then
+  echo "findings in: ${found[*]} (see MODULE/.cifuzz-findings/)" >&2
+  exit 1
+fi

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 import picocli.CommandLine;
 
 /**
@@ -20,6 +21,28 @@ final class DaemonForwarding {
 
   static final Set<String> WRITERS =
       Set.of("pull", "mount", "umount", "gc", "commit", "apply", "delete");
+
+  /**
+   * Why the daemon does not run this command line for a client, or empty when it does: a writer
+   * command, or a line that does not parse (the ordinary run reports the usage error).
+   */
+  static Optional<String> refusedInDaemon(String[] args) {
+    CommandLine.ParseResult sub;
+    try {
+      sub = new CommandLine(new LayercacheCommand()).parseArgs(args).subcommand();
+    } catch (CommandLine.ParameterException e) {
+      return Optional.empty();
+    }
+    String name = sub == null ? null : sub.commandSpec().name();
+    if (name != null && WRITERS.contains(name)) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        "the daemon runs only "
+            + String.join(", ", new TreeSet<>(WRITERS))
+            + " for a client"
+            + (name == null ? "" : "; run " + name + " without the daemon"));
+  }
 
   /** The exit code of the command run by the daemon, or empty: run it in this process. */
   static Optional<Integer> forward(String[] args, PrintWriter out, PrintWriter err)

@@ -196,6 +196,7 @@ public final class LayercacheCommand {
   /**
    * Runs a command line the CLI sent to the daemon, on the daemon's store, with relative paths
    * meaning the client's working directory: the same output and exit code as in the CLI's process.
+   * Only the commands the CLI forwards run there (never a second daemon inside the daemon).
    */
   public static int runInDaemon(
       LayerStore store,
@@ -204,6 +205,12 @@ public final class LayercacheCommand {
       Path cwd,
       PrintWriter out,
       PrintWriter err) {
+    Optional<String> refused = DaemonForwarding.refusedInDaemon(args.toArray(String[]::new));
+    if (refused.isPresent()) {
+      err.println("layercache: " + refused.get());
+      err.flush();
+      return EXIT_BAD_INPUT;
+    }
     LayercacheCommand top = new LayercacheCommand();
     top.daemonStore = store;
     top.daemonWorkspaces = workspaces;

@@ -1,5 +1,6 @@
 package dev.layercache.agent.daemon;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -18,6 +19,7 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
@@ -41,10 +43,15 @@ import org.slf4j.LoggerFactory;
  * request:  {"args": [...], "cwd": "/abs/dir"}
  * answers:  {"out": "text"} | {"err": "text"} ... then {"exit": N}
  * </pre>
+ *
+ * A line that is no such request is answered like a CLI usage error: a message and exit 2.
  */
 public final class LocalApi {
   private static final Logger LOG = LoggerFactory.getLogger(LocalApi.class);
   private static final ObjectMapper JSON = new ObjectMapper();
+  // The CLI's exit codes (LayercacheCommand): a request it cannot read is bad input.
+  private static final int FAILED = 1;
+  private static final int BAD_REQUEST = 2;
 
   private LocalApi() {}
 
@@ -117,24 +124,35 @@ public final class LocalApi {
         if (line == null) {
           return;
         }
-        JsonNode request = JSON.readTree(line);
-        List<String> args = new ArrayList<>();
-        request.path("args").forEach(a -> args.add(a.asText()));
-        Path cwd = Path.of(request.path("cwd").asText("/"));
         PrintWriter out = new PrintWriter(new FrameWriter(raw, "out"), true);
         PrintWriter err = new PrintWriter(new FrameWriter(raw, "err"), true);
         int exit;
-        oneAtATime.lock();
         try {
-          exit = commands.run(args, cwd, out, err);
-        } finally {
-          oneAtATime.unlock();
+          Request request = Request.parse(line);
+          exit = run(request, out, err);
+        } catch (BadRequestException e) {
+          err.println("layercache: bad request to the daemon on " + socket + ": " + e.getMessage());
+          exit = BAD_REQUEST;
         }
         out.flush();
         err.flush();
         send(raw, JSON.createObjectNode().put("exit", exit));
       } catch (IOException e) {
         LOG.warn("CLI command on {} failed to answer", socket, e); // the client went away
+      }
+    }
+
+    /** Runs one command; a failure the command did not handle is the daemon's, not the client's. */
+    private int run(Request request, PrintWriter out, PrintWriter err) {
+      oneAtATime.lock();
+      try {
+        return commands.run(request.args(), request.cwd(), out, err);
+      } catch (RuntimeException e) {
+        LOG.error("CLI command {} failed in the daemon", request.args(), e);
+        err.println("layercache: the daemon failed to run the command: " + e);
+        return FAILED;
+      } finally {
+        oneAtATime.unlock();
       }
     }
 
@@ -164,10 +182,9 @@ public final class LocalApi {
       return Optional.empty();
     }
     try (connection) {
-      ObjectNode request = JSON.createObjectNode();
-      args.forEach(request.putArray("args")::add);
-      request.put("cwd", cwd.toAbsolutePath().toString());
-      send(Channels.newOutputStream(connection), request);
+      OutputStream raw = Channels.newOutputStream(connection);
+      raw.write((requestLine(args, cwd) + "\n").getBytes(StandardCharsets.UTF_8));
+      raw.flush();
       BufferedReader in =
           new BufferedReader(
               new InputStreamReader(Channels.newInputStream(connection), StandardCharsets.UTF_8));
@@ -183,6 +200,63 @@ public final class LocalApi {
     }
     throw new IOException(
         "the layercache daemon on " + socket + " stopped before the command ended");
+  }
+
+  /** The request line for a command line run in {@code cwd}, as the CLI sends it. */
+  static String requestLine(List<String> args, Path cwd) throws IOException {
+    ObjectNode request = JSON.createObjectNode();
+    args.forEach(request.putArray("args")::add);
+    request.put("cwd", cwd.toAbsolutePath().toString());
+    return JSON.writeValueAsString(request);
+  }
+
+  /** One request line: the command line and the client's working directory (absolute). */
+  record Request(List<String> args, Path cwd) {
+    static Request parse(String line) throws BadRequestException {
+      JsonNode request;
+      try {
+        request = JSON.readTree(line);
+      } catch (JsonProcessingException e) {
+        throw new BadRequestException("not JSON: " + e.getOriginalMessage());
+      }
+      if (request == null || !request.isObject()) {
+        throw new BadRequestException("not a JSON object");
+      }
+      JsonNode argsNode = request.path("args");
+      if (!argsNode.isMissingNode() && !argsNode.isArray()) {
+        throw new BadRequestException("\"args\" is not an array");
+      }
+      List<String> args = new ArrayList<>();
+      for (JsonNode arg : argsNode) {
+        if (!arg.isTextual()) {
+          throw new BadRequestException("an argument is not a string: " + arg);
+        }
+        args.add(arg.asText());
+      }
+      JsonNode cwdNode = request.path("cwd");
+      if (!cwdNode.isMissingNode() && !cwdNode.isTextual()) {
+        throw new BadRequestException("\"cwd\" is not a string");
+      }
+      Path cwd;
+      try {
+        cwd = Path.of(cwdNode.asText("/"));
+      } catch (InvalidPathException e) {
+        throw new BadRequestException("\"cwd\" is not a path: " + e.getMessage());
+      }
+      if (!cwd.isAbsolute()) {
+        throw new BadRequestException("\"cwd\" is not absolute: " + cwd);
+      }
+      return new Request(List.copyOf(args), cwd);
+    }
+  }
+
+  /** A request line the daemon cannot read as a command. */
+  static final class BadRequestException extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    BadRequestException(String message) {
+      super(message);
+    }
   }
 
   private static synchronized void send(OutputStream out, JsonNode frame) throws IOException {

@@ -42,6 +42,8 @@ public final class Snapshotter {
   /** The pin that keeps the store layers containerd's snapshots stand on. */
   public static final String PIN_OWNER = "containerd/snapshots";
 
+  private static final String SHA256 = "sha256:[a-f0-9]{64}";
+
   private final LayerStore store;
   private final Path root;
   private final SnapshotRecords records;
@@ -253,6 +255,9 @@ public final class Snapshotter {
    */
   private Optional<String> storeLayerFor(String target, String parent, Map<String, String> labels)
       throws IOException {
+    if (!target.matches(SHA256)) {
+      return Optional.empty(); // no chain ID: no store layer is that snapshot
+    }
     String parentChain = null;
     if (!parent.isEmpty()) {
       synchronized (this) {
@@ -278,7 +283,7 @@ public final class Snapshotter {
     }
     try (Stream<Path> dirs = Files.list(layers)) {
       return dirs.map(d -> "sha256:" + d.getFileName())
-          .filter(diffId -> diffId.matches("sha256:[a-f0-9]{64}"))
+          .filter(diffId -> diffId.matches(SHA256))
           .filter(diffId -> ChainId.of(parentChain, diffId).equals(target))
           .filter(store::has)
           .findFirst();

@@ -141,6 +141,9 @@ class SnapshotterTest {
     // A chain ID that does not match the parent's chain is not this layer: containerd unpacks.
     assertThat(snapshotter.prepare("ns/3/extract", bottom.name(), Map.of(Labels.TARGET, L1)))
         .isNotEmpty();
+    // Nor is a target that is no chain ID at all (found by SnapshotsServiceFuzzTest).
+    assertThat(snapshotter.prepare("ns/3/no-chain", "", Map.of(Labels.TARGET, ""))).isNotEmpty();
+    snapshotter.remove("ns/3/no-chain");
 
     SnapshotMount rootfs = snapshotter.prepare("ns/4/ctr", top.name(), Map.of()).get(0);
     String lowerdir = rootfs.options().get(rootfs.options().size() - 1);
