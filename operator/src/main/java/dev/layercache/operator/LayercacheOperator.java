@@ -78,6 +78,7 @@ public final class LayercacheOperator implements AutoCloseable {
         new LayerCacheReconciler(
             new LayerCacheResolver(manifests, config.initialBackoff(), config.maxBackoff()),
             events,
+            metrics,
             clock));
     operator.register(
         new OverlayWorkspaceReconciler(

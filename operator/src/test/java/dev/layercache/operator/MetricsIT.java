@@ -56,8 +56,12 @@ public class MetricsIT {
                       .contains(
                           "layercache_image_resolve_seconds_count{controller=\"layercache\",result=\"ok\"}")
                       .contains("layercache_nodecache_spec_writes_total")
+                      .contains("layercache_layercaches{condition=\"Resolved\"} 1.0")
+                      .contains("layercache_layercaches{condition=\"Degraded\"} 0.0")
+                      .contains("layercache_layercache_nodes{state=\"targeted\"} 1.0")
                       .contains("operator_sdk_")
                       .doesNotContain("metered");
+                  assertThat(MonitoringQueries.unconventional(metrics)).isEmpty();
                   assertThat(MonitoringQueries.served(metrics))
                       .as("what the operator serves, against what deploy/monitoring queries")
                       .containsAll(

@@ -26,7 +26,9 @@ public final class MonitoringQueries {
    * Series the operator serves (its own and the Java Operator SDK's); the agents serve the rest.
    */
   public static final Predicate<String> OPERATOR =
-      Pattern.compile("^(layercache_node_|layercache_image_|layercache_nodecache_|operator_sdk_)")
+      Pattern.compile(
+              "^(layercache_node_|layercache_image_|layercache_nodecache_|layercache_layercache|"
+                  + "operator_sdk_)")
           .asPredicate();
 
   /** Series Prometheus makes itself for every scrape target. */
@@ -72,6 +74,38 @@ public final class MonitoringQueries {
       }
     }
     return names;
+  }
+
+  /**
+   * The {@code layercache_*} metrics of an exposition that break Prometheus' naming conventions,
+   * each with why: counters end in {@code _total}; histograms and summaries are of {@code _seconds}
+   * or {@code _bytes}; no name carries a unit other than the base units (seconds, bytes); names are
+   * lower snake case.
+   */
+  public static List<String> unconventional(String exposition) {
+    List<String> out = new ArrayList<>();
+    Matcher type = Pattern.compile("(?m)^# TYPE (\\S+) (\\S+)$").matcher(exposition);
+    while (type.find()) {
+      String name = type.group(1);
+      String kind = type.group(2);
+      if (!name.startsWith("layercache_")) {
+        continue;
+      }
+      if (!name.matches("[a-z][a-z0-9_]*")) {
+        out.add(name + ": not lower snake case");
+      }
+      if (kind.equals("counter") && !name.endsWith("_total")) {
+        out.add(name + ": a counter not ending in _total");
+      }
+      if ((kind.equals("histogram") || kind.equals("summary"))
+          && !name.matches(".*_(seconds|bytes)")) {
+        out.add(name + ": a " + kind + " not of _seconds or _bytes");
+      }
+      if (name.matches(".*_(milliseconds|ms|minutes|hours|kilobytes|megabytes|bits|percent).*")) {
+        out.add(name + ": not in base units");
+      }
+    }
+    return out;
   }
 
   /** The series names in a Prometheus text exposition (what /metrics answers). */

@@ -1,6 +1,7 @@
 package dev.layercache.agent.cluster;
 
 import dev.layercache.agent.workspace.SpaceReport;
+import dev.layercache.api.v1alpha1.Conditions;
 import dev.layercache.api.v1alpha1.LayerState;
 import dev.layercache.api.v1alpha1.NodeCacheStatus;
 import io.micrometer.core.instrument.Counter;
@@ -10,12 +11,18 @@ import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
 
 /**
  * The agent's metrics, named {@code layercache_*} in base units and tagged by node (never by object
  * name). Gauges show the last sync; counters and the timer add up.
  */
 public final class AgentMetrics {
+  private static final Duration[] PULL_DURATION_BUCKETS =
+      Stream.of(1, 5, 15, 30, 60, 120, 300, 600, 1800)
+          .map(Duration::ofSeconds)
+          .toArray(Duration[]::new);
+
   private final AtomicLong layers = new AtomicLong();
   private final AtomicLong layerBytes = new AtomicLong();
   private final AtomicLong logicalBytes = new AtomicLong();
@@ -25,6 +32,9 @@ public final class AgentMetrics {
   private final AtomicLong upperBytes = new AtomicLong();
   private final AtomicLong wastedBytes = new AtomicLong();
   private final AtomicLong layersFailed = new AtomicLong();
+  private final AtomicLong diskCapacityBytes = new AtomicLong();
+  private final AtomicLong diskUsedBytes = new AtomicLong();
+  private final AtomicLong diskPressure = new AtomicLong();
   private final AtomicLong lastSyncSeconds = new AtomicLong();
   private final Counter pulledBytes;
   private final Counter pullFailures;
@@ -44,6 +54,15 @@ public final class AgentMetrics {
         .description("Bytes of cached layers no cached image shows (removed or replaced later)")
         .register(registry);
     registry.gauge("layercache_layers_failed", layersFailed);
+    Gauge.builder("layercache_disk_capacity_bytes", diskCapacityBytes, AtomicLong::get)
+        .description("Size of the filesystem that holds the store")
+        .register(registry);
+    Gauge.builder("layercache_disk_used_bytes", diskUsedBytes, AtomicLong::get)
+        .description("Bytes in use on the filesystem that holds the store, by anyone")
+        .register(registry);
+    Gauge.builder("layercache_disk_pressure", diskPressure, AtomicLong::get)
+        .description("1 while the NodeCache's DiskPressure condition is True: a pull did not fit")
+        .register(registry);
     Gauge.builder("layercache_last_sync_timestamp_seconds", lastSyncSeconds, AtomicLong::get)
         .description(
             "When the agent last converged its node to a watched NodeCache (the status is written"
@@ -60,6 +79,8 @@ public final class AgentMetrics {
     pullDuration =
         Timer.builder("layercache_layer_pull_duration")
             .description("Time to fetch, verify and unpack one layer")
+            // Histogram buckets for percentiles, few and fixed (each is a series per node).
+            .serviceLevelObjectives(PULL_DURATION_BUCKETS)
             .register(registry);
     evictedLayers =
         Counter.builder("layercache_gc_evicted_layers")
@@ -102,5 +123,15 @@ public final class AgentMetrics {
     }
     layersFailed.set(
         status.getLayers().stream().filter(l -> l.getState() == LayerState.Failed).count());
+    if (status.getDisk() != null) {
+      diskCapacityBytes.set(orZero(status.getDisk().getCapacityBytes()));
+      diskUsedBytes.set(orZero(status.getDisk().getUsedBytes()));
+    }
+    diskPressure.set(
+        Conditions.isTrue(status.getConditions(), NodeCacheStatus.DISK_PRESSURE) ? 1 : 0);
+  }
+
+  private static long orZero(Long value) {
+    return value == null ? 0 : value;
   }
 }

@@ -10,6 +10,7 @@ import dev.layercache.agent.store.DiskBudget;
 import dev.layercache.agent.store.LayerStore;
 import dev.layercache.agent.workspace.WorkspaceManager;
 import dev.layercache.api.testing.KubeControlPlane;
+import dev.layercache.api.testing.MonitoringQueries;
 import dev.layercache.api.testing.RenderedDeploy;
 import dev.layercache.api.v1alpha1.CommitSpec;
 import dev.layercache.api.v1alpha1.CommitState;
@@ -337,7 +338,18 @@ class NodeAgentIT {
     assertThat(scrape)
         .contains("layercache_saved_bytes{node=\"worker-1\"} " + layerBytes)
         .contains("layercache_layers_cached{node=\"worker-1\"} 2")
-        .contains("layercache_pulled_bytes_total{node=\"worker-1\"}");
+        .contains("layercache_pulled_bytes_total{node=\"worker-1\"}")
+        .contains("layercache_layer_pull_duration_seconds_bucket{node=\"worker-1\",le=\"+Inf\"}")
+        .contains("layercache_disk_pressure{node=\"worker-1\"} 0.0")
+        .doesNotContain("layercache_last_sync_timestamp_seconds{node=\"worker-1\"} 0.0");
+    // Every agent metric deploy/monitoring's dashboard and alerts read, from the running agent.
+    assertThat(MonitoringQueries.served(scrape))
+        .containsAll(
+            MonitoringQueries.metrics().stream()
+                .filter(MonitoringQueries.OPERATOR.negate())
+                .filter(m -> !MonitoringQueries.PROMETHEUS_OWN.contains(m))
+                .toList());
+    assertThat(MonitoringQueries.unconventional(scrape)).isEmpty();
 
     // The operator drops the workspace from the spec: the agent unmounts it and says so.
     kube.resources(NodeCache.class)

@@ -9,6 +9,7 @@ import dev.layercache.operator.nodecache.CachedImages;
 import dev.layercache.operator.nodecache.EventSources;
 import dev.layercache.operator.support.EventRecorder;
 import dev.layercache.operator.support.Nodes;
+import dev.layercache.operator.support.OperatorMetrics;
 import dev.layercache.operator.support.ReconcileProblem;
 import dev.layercache.operator.support.StoredForm;
 import io.fabric8.kubernetes.api.model.Node;
@@ -47,14 +48,17 @@ public final class LayerCacheReconciler implements Reconciler<LayerCache>, Clean
 
   private final LayerCacheResolver resolver;
   private final EventRecorder events;
+  private final OperatorMetrics metrics;
   private final Clock clock;
   private IndexedResourceCache<LayerCache> layerCaches;
   private InformerEventSource<Node, LayerCache> nodes;
   private InformerEventSource<NodeCache, LayerCache> nodeCaches;
 
-  public LayerCacheReconciler(LayerCacheResolver resolver, EventRecorder events, Clock clock) {
+  public LayerCacheReconciler(
+      LayerCacheResolver resolver, EventRecorder events, OperatorMetrics metrics, Clock clock) {
     this.resolver = resolver;
     this.events = events;
+    this.metrics = metrics;
     this.clock = clock;
   }
 
@@ -102,6 +106,7 @@ public final class LayerCacheReconciler implements Reconciler<LayerCache>, Clean
   public List<EventSource<?, LayerCache>> prepareEventSources(
       EventSourceContext<LayerCache> context) {
     layerCaches = context.getPrimaryCache();
+    metrics.layerCaches(() -> layerCaches.list()); // the field: the cache this run prepared
     // A relabel may change which nodes any LayerCache targets; a node's progress concerns the
     // LayerCaches targeting it.
     nodes = EventSources.nodes(context, n -> all());
