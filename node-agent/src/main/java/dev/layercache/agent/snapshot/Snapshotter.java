@@ -100,6 +100,10 @@ public final class Snapshotter {
 
   public synchronized void commit(String name, String key, Map<String, String> labels)
       throws SnapshotException, IOException {
+    if (name.isEmpty()) {
+      // "" is "no parent" to every other request: a snapshot of that name would be its own parent.
+      throw new SnapshotException(SnapshotException.Reason.INVALID_ARGUMENT, "empty snapshot name");
+    }
     Snapshot active = get(key);
     if (active.kind() != Snapshot.Kind.ACTIVE) {
       throw new SnapshotException(
@@ -353,8 +357,13 @@ public final class Snapshotter {
   /** containerd's overlay rules: bind for no parent (and a view of one), else overlay. */
   private List<SnapshotMount> mountsOf(Snapshot s) throws IOException {
     List<Snapshot> parents = new ArrayList<>();
-    for (Snapshot p = byName.get(s.parent()); p != null; p = byName.get(p.parent())) {
+    for (String parent = s.parent(); !parent.isEmpty(); ) {
+      Snapshot p = byName.get(parent);
+      if (p == null) {
+        break;
+      }
       parents.add(p);
+      parent = p.parent();
     }
     boolean active = s.kind() == Snapshot.Kind.ACTIVE;
     if (parents.isEmpty()) {

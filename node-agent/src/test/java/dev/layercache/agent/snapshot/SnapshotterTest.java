@@ -141,7 +141,14 @@ class SnapshotterTest {
     // A chain ID that does not match the parent's chain is not this layer: containerd unpacks.
     assertThat(snapshotter.prepare("ns/3/extract", bottom.name(), Map.of(Labels.TARGET, L1)))
         .isNotEmpty();
-    // Nor is a target that is no chain ID at all (found by SnapshotsServiceFuzzTest).
+    // A commit named "" is refused: "" means no parent (found by SnapshotsServiceFuzzTest, whose
+    // next Prepare without a parent looped through the snapshot "" as its own parent).
+    snapshotter.prepare("ns/3/unnamed", "", Map.of());
+    assertThat(failure(() -> snapshotter.commit("", "ns/3/unnamed", Map.of())))
+        .isEqualTo(SnapshotException.Reason.INVALID_ARGUMENT);
+    snapshotter.remove("ns/3/unnamed");
+    // A target that is no chain ID at all is no store layer either (found by
+    // SnapshotsServiceFuzzTest).
     assertThat(snapshotter.prepare("ns/3/no-chain", "", Map.of(Labels.TARGET, ""))).isNotEmpty();
     snapshotter.remove("ns/3/no-chain");
 
