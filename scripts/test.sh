@@ -45,12 +45,11 @@ fi
 
 ./mvnw -B -ntp verify "${image_args[@]}" "$@"
 
-# Fuzzing (docs/fuzzing.md): each @FuzzTest in its own JVM for FuzzBudget.CI (6 s), findings fail the run.
-# The parsers and the unpacker fuzz here; the gRPC targets (snapshotter, CSI) run their committed
-# inputs in the suite above and fuzz in bench/fuzz.sh until a long run has shaken them out (a 6 s
-# run found a NUL-in-path bug in CSI on its first day).
+# Fuzzing (docs/fuzzing.md): each @FuzzTest in its own JVM for FuzzBudget.CI (6 s), two JVMs at a
+# time; findings fail the run. Every target: the parsers, the unpacker, and each service the node
+# daemon serves (containerd's snapshotter, CSI, the CLI's local API).
 ./mvnw -B -ntp -Pfuzz -pl oci,node-agent -am test -Dsurefire.failIfNoSpecifiedTests=false \
-  -Dtest='ImageReferenceFuzzTest,ManifestFuzzTest,AuthChallengeFuzzTest,DockerConfigFuzzTest,LayerUnpackerFuzzTest,LayerDecodeFuzzTest,ManifestsFuzzTest'
+  -Dtest='ImageReferenceFuzzTest,ManifestFuzzTest,AuthChallengeFuzzTest,DockerConfigFuzzTest,LayerUnpackerFuzzTest,LayerDecodeFuzzTest,ManifestsFuzzTest,SnapshotsServiceFuzzTest,NodeServiceFuzzTest,LocalApiFuzzTest'
 
 # The README's first command goes through the launcher: check that it starts the built CLI.
 ./layercache --version
