@@ -152,24 +152,39 @@ class SnapshotsServiceFuzzTest {
     return labels;
   }
 
+  /** A prepare and a commit under names the requests before did not take, then a list. */
   private static void assertServes(SnapshotsService service) {
+    String extract = unused(service, "after/extract-");
+    String committed = unused(service, "after/committed-");
     assertThat(
             answer(
                 o ->
                     service.prepare(
-                        PrepareSnapshotRequest.newBuilder().setKey("after/extract").build(), o)))
+                        PrepareSnapshotRequest.newBuilder().setKey(extract).build(), o)))
         .isNull();
     assertThat(
             answer(
                 o ->
                     service.commit(
                         CommitSnapshotRequest.newBuilder()
-                            .setName("after/committed")
-                            .setKey("after/extract")
+                            .setName(committed)
+                            .setKey(extract)
                             .build(),
                         o)))
         .isNull();
     list(service);
+  }
+
+  /** The first of prefix0, prefix1, ... that Stat does not know (a fuzzed request may use any). */
+  private static String unused(SnapshotsService service, String prefix) {
+    for (int i = 0; ; i++) {
+      String name = prefix + i;
+      Status stat =
+          answer(o -> service.stat(StatSnapshotRequest.newBuilder().setKey(name).build(), o));
+      if (stat != null && stat.getCode() == Status.Code.NOT_FOUND) {
+        return name;
+      }
+    }
   }
 
   private static void list(SnapshotsService service) {
