@@ -46,6 +46,11 @@ import io.fabric8.kubernetes.model.annotation.Version;
     jsonPath = ".status.wasted",
     type = Type.STRING,
     priority = 1)
+@AdditionalPrinterColumn(
+    name = "Containerd Saved",
+    jsonPath = ".status.containerdSaved",
+    type = Type.STRING,
+    priority = 1)
 public class NodeCache extends CustomResource<NodeCacheSpec, NodeCacheStatus> {
 
   @Override

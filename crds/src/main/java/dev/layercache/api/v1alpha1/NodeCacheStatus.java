@@ -67,6 +67,10 @@ public class NodeCacheStatus {
   @JsonPropertyDescription("disk.wastedBytes in binary units (120Mi); for kubectl get -o wide.")
   private String wasted;
 
+  @JsonPropertyDescription(
+      "savings.containerd.notStoredTwiceBytes in binary units (2.3Gi); for kubectl get -o wide.")
+  private String containerdSaved;
+
   public Long getObservedGeneration() {
     return observedGeneration;
   }
@@ -163,6 +167,14 @@ public class NodeCacheStatus {
     this.wasted = wasted;
   }
 
+  public String getContainerdSaved() {
+    return containerdSaved;
+  }
+
+  public void setContainerdSaved(String containerdSaved) {
+    this.containerdSaved = containerdSaved;
+  }
+
   @Override
   public boolean equals(Object o) {
     if (this == o) return true;
@@ -179,7 +191,8 @@ public class NodeCacheStatus {
         && Objects.equals(diskUsage, other.diskUsage)
         && Objects.equals(savings, other.savings)
         && Objects.equals(saved, other.saved)
-        && Objects.equals(wasted, other.wasted);
+        && Objects.equals(wasted, other.wasted)
+        && Objects.equals(containerdSaved, other.containerdSaved);
   }
 
   @Override
@@ -235,6 +248,8 @@ public class NodeCacheStatus {
         + saved
         + ", wasted="
         + wasted
+        + ", containerdSaved="
+        + containerdSaved
         + "}";
   }
 }

@@ -20,6 +20,10 @@ public class Savings {
   @JsonPropertyDescription("logicalBytes - physicalBytes.")
   private Long savedBytes;
 
+  @JsonPropertyDescription(
+      "What containerd does not store twice because its snapshots stand on store layers (layercache as its snapshotter); not part of savedBytes. Absent when no containerd snapshot stands on a store layer.")
+  private ContainerdSavings containerd;
+
   public Long getLogicalBytes() {
     return logicalBytes;
   }
@@ -44,6 +48,14 @@ public class Savings {
     this.savedBytes = savedBytes;
   }
 
+  public ContainerdSavings getContainerd() {
+    return containerd;
+  }
+
+  public void setContainerd(ContainerdSavings containerd) {
+    this.containerd = containerd;
+  }
+
   @Override
   public boolean equals(Object o) {
     if (this == o) return true;
@@ -51,12 +63,13 @@ public class Savings {
     Savings other = (Savings) o;
     return Objects.equals(logicalBytes, other.logicalBytes)
         && Objects.equals(physicalBytes, other.physicalBytes)
-        && Objects.equals(savedBytes, other.savedBytes);
+        && Objects.equals(savedBytes, other.savedBytes)
+        && Objects.equals(containerd, other.containerd);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(logicalBytes, physicalBytes, savedBytes);
+    return Objects.hash(logicalBytes, physicalBytes, savedBytes, containerd);
   }
 
   @Override
@@ -70,6 +83,8 @@ public class Savings {
         + ", "
         + "savedBytes="
         + savedBytes
+        + ", containerd="
+        + containerd
         + "}";
   }
 }

@@ -1,6 +1,7 @@
 package dev.layercache.agent.cli;
 
 import dev.layercache.agent.analyze.ImageAnalyzer;
+import dev.layercache.agent.snapshot.StoreLayerSnapshots;
 import dev.layercache.agent.store.LayerStore;
 import dev.layercache.agent.workspace.SpaceReport;
 import java.io.PrintWriter;
@@ -34,6 +35,7 @@ final class DfCommand implements Callable<Integer> {
     LayerStore store = cli.readStore();
     SpaceReport report = Workspaces.space(store, true);
     Workspaces.Debris debris = Workspaces.debris(store);
+    StoreLayerSnapshots containerd = StoreLayerSnapshots.read(store);
     if (cli.output == LayercacheCommand.Output.json) {
       Map<String, Object> json = new LinkedHashMap<>();
       json.put("logicalBytes", report.logicalBytes());
@@ -73,6 +75,26 @@ final class DfCommand implements Callable<Integer> {
                     return ws;
                   })
               .toList());
+      Map<String, Object> snapshots = new LinkedHashMap<>();
+      snapshots.put("snapshots", containerd.snapshots());
+      snapshots.put("layers", containerd.layers().size());
+      snapshots.put("unpackedBytes", containerd.unpackedBytes());
+      snapshots.put("blobBytes", containerd.blobBytes());
+      snapshots.put("notStoredTwiceBytes", containerd.notStoredTwiceBytes());
+      snapshots.put(
+          "perLayer",
+          containerd.layers().stream()
+              .map(
+                  l -> {
+                    Map<String, Object> layer = new LinkedHashMap<>();
+                    layer.put("diffID", l.diffId());
+                    layer.put("snapshots", l.snapshots());
+                    layer.put("unpackedBytes", l.unpackedBytes());
+                    layer.put("blobBytes", l.blobBytes());
+                    return layer;
+                  })
+              .toList());
+      json.put("containerd", snapshots);
       json.put("debrisBytes", debris.bytes());
       json.put("debris", debris.paths().stream().map(Object::toString).toList());
       Json.print(out, "DiskUsage", json);
@@ -96,6 +118,10 @@ final class DfCommand implements Callable<Integer> {
         Sizes.human(report.physicalBytes()),
         Sizes.human(report.savedBytes()) + percent(report));
     savings.print(out);
+    if (containerd.snapshots() > 0) {
+      out.println();
+      out.println(describe(containerd));
+    }
     if (verbose) {
       out.println();
       out.println("Images:");
@@ -123,9 +149,38 @@ final class DfCommand implements Callable<Integer> {
             Sizes.upper(ws.upperBytes(), ws.sizeLimitBytes()));
       }
       workspaces.print(out);
+      if (containerd.snapshots() > 0) {
+        out.println();
+        out.println("containerd snapshots on store layers:");
+        Table layers = new Table("LAYER", "SNAPSHOTS", "UNPACKED", "BLOB");
+        for (StoreLayerSnapshots.LayerUse layer : containerd.layers()) {
+          layers.row(
+              layer.diffId(),
+              layer.snapshots(),
+              Sizes.human(layer.unpackedBytes()),
+              Sizes.human(layer.blobBytes()));
+        }
+        layers.print(out);
+      }
     }
     out.flush();
     return 0;
+  }
+
+  /** The line docs/containerd.md shows: what containerd keeps no copy of, besides the store. */
+  static String describe(StoreLayerSnapshots containerd) {
+    return "containerd: "
+        + containerd.snapshots()
+        + (containerd.snapshots() == 1 ? " snapshot" : " snapshots")
+        + " on "
+        + containerd.layers().size()
+        + (containerd.layers().size() == 1 ? " store layer, " : " store layers, ")
+        + Sizes.human(containerd.notStoredTwiceBytes())
+        + " not stored twice ("
+        + Sizes.human(containerd.unpackedBytes())
+        + " unpacked, "
+        + Sizes.human(containerd.blobBytes())
+        + " blobs)";
   }
 
   private static String percent(SpaceReport report) {

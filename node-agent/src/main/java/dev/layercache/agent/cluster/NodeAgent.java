@@ -5,6 +5,7 @@ import dev.layercache.agent.analyze.NodeWaste;
 import dev.layercache.agent.cri.CriImageClient;
 import dev.layercache.agent.kernel.FsStats;
 import dev.layercache.agent.kernel.Syscalls;
+import dev.layercache.agent.snapshot.StoreLayerSnapshots;
 import dev.layercache.agent.store.DiskBudget;
 import dev.layercache.agent.store.DiskPressureException;
 import dev.layercache.agent.store.ImageRecord;
@@ -96,6 +97,7 @@ public final class NodeAgent implements AutoCloseable {
   private final WorkspaceConvergence workspaceConvergence;
   private final NodeWaste wasted;
   private final CriImages runtimeImages;
+  private final StoreLayerSnapshots.Reader containerdSnapshots;
   private SharedIndexInformer<NodeCache> informer;
 
   /** The NodeCache as our last status write left it: what the next status is news against. */
@@ -125,6 +127,7 @@ public final class NodeAgent implements AutoCloseable {
     this.nodeName = nodeName;
     this.store = store;
     this.wasted = new NodeWaste(new ImageAnalyzer(store.layout()));
+    this.containerdSnapshots = new StoreLayerSnapshots.Reader(store);
     this.workspaces = workspaces;
     this.registries = registries;
     this.budget = budget;
@@ -384,7 +387,8 @@ public final class NodeAgent implements AutoCloseable {
                 disk,
                 space,
                 diskPressure,
-                Optional.ofNullable(runtimeImages).map(CriImages::report)),
+                Optional.ofNullable(runtimeImages).map(CriImages::report),
+                containerdSnapshots.current()),
             version,
             clock.instant());
     metrics.observe(space, infos.size(), status);

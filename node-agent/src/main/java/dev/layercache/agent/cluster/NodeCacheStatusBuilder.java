@@ -1,8 +1,10 @@
 package dev.layercache.agent.cluster;
 
+import dev.layercache.agent.snapshot.StoreLayerSnapshots;
 import dev.layercache.agent.workspace.SpaceReport;
 import dev.layercache.api.v1alpha1.ByteSizes;
 import dev.layercache.api.v1alpha1.Conditions;
+import dev.layercache.api.v1alpha1.ContainerdSavings;
 import dev.layercache.api.v1alpha1.DiskStatus;
 import dev.layercache.api.v1alpha1.LayerRef;
 import dev.layercache.api.v1alpha1.LayerState;
@@ -30,7 +32,8 @@ final class NodeCacheStatusBuilder {
       DiskStatus disk,
       SpaceReport space,
       Optional<String> diskPressure,
-      Optional<CriImages.Report> runtimeImages) {}
+      Optional<CriImages.Report> runtimeImages,
+      StoreLayerSnapshots containerd) {}
 
   /**
    * The status to write at {@code now}; conditions keep their transition times from {@code
@@ -58,6 +61,16 @@ final class NodeCacheStatusBuilder {
     savings.setLogicalBytes(seen.space().logicalBytes());
     savings.setPhysicalBytes(seen.space().physicalBytes());
     savings.setSavedBytes(seen.space().savedBytes());
+    if (seen.containerd().snapshots() > 0) {
+      ContainerdSavings containerd = new ContainerdSavings();
+      containerd.setSnapshots(seen.containerd().snapshots());
+      containerd.setLayers(seen.containerd().layers().size());
+      containerd.setUnpackedBytes(seen.containerd().unpackedBytes());
+      containerd.setBlobBytes(seen.containerd().blobBytes());
+      containerd.setNotStoredTwiceBytes(seen.containerd().notStoredTwiceBytes());
+      savings.setContainerd(containerd);
+      status.setContainerdSaved(ByteSizes.binary(seen.containerd().notStoredTwiceBytes()));
+    }
     status.setSavings(savings);
     status.setSaved(ByteSizes.binary(seen.space().savedBytes()));
     if (seen.disk().getWastedBytes() != null) {

@@ -7,7 +7,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
@@ -53,6 +55,31 @@ final class SnapshotRecords {
       }
     }
     return byName;
+  }
+
+  /**
+   * The records as they are on disk, for readers beside the snapshotter (df, the agent's status):
+   * nothing repaired or removed. A record being replaced or removed meanwhile is left out.
+   */
+  static List<Snapshot> read(Path snapshotterRoot) throws IOException {
+    Path dir = snapshotterRoot.resolve("records");
+    if (!Files.isDirectory(dir)) {
+      return List.of();
+    }
+    List<Snapshot> all = new ArrayList<>();
+    try (Stream<Path> files = Files.list(dir)) {
+      for (Path file : files.toList()) {
+        if (file.getFileName().toString().startsWith(".")) {
+          continue; // a record being written
+        }
+        try {
+          all.add(JSON.readValue(Files.readAllBytes(file), Snapshot.class));
+        } catch (NoSuchFileException removed) {
+          // removed since the listing
+        }
+      }
+    }
+    return all;
   }
 
   void save(Snapshot snapshot) throws IOException {

@@ -44,6 +44,9 @@ public final class Snapshotter {
 
   private static final String SHA256 = "sha256:[a-f0-9]{64}";
 
+  /** The snapshotter's directory under the store's root. */
+  static final String DIRECTORY = "snapshots";
+
   private final LayerStore store;
   private final Path root;
   private final SnapshotRecords records;
@@ -61,7 +64,7 @@ public final class Snapshotter {
   public Snapshotter(LayerStore store, ColdLayers cold, boolean indexOff, Clock clock)
       throws IOException {
     this.store = store;
-    this.root = Files.createDirectories(store.layout().root().resolve("snapshots"));
+    this.root = Files.createDirectories(store.layout().root().resolve(DIRECTORY));
     this.records = new SnapshotRecords(root);
     this.cold = cold;
     this.indexOff = indexOff;

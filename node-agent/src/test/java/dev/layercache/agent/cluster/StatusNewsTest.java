@@ -2,6 +2,7 @@ package dev.layercache.agent.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.layercache.agent.snapshot.StoreLayerSnapshots;
 import dev.layercache.agent.workspace.SpaceReport;
 import dev.layercache.api.v1alpha1.DiskStatus;
 import dev.layercache.api.v1alpha1.LayerRef;
@@ -191,6 +192,12 @@ class StatusNewsTest {
             List.of(),
             Map.of());
     return new NodeCacheStatusBuilder.Observation(
-        List.of(layer), List.of(workspace), disk, space, node.diskPressure(), Optional.empty());
+        List.of(layer),
+        List.of(workspace),
+        disk,
+        space,
+        node.diskPressure(),
+        Optional.empty(),
+        StoreLayerSnapshots.NONE);
   }
 }

@@ -3,6 +3,8 @@ package dev.layercache.agent.snapshot;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.layercache.agent.cli.CliRun;
 import dev.layercache.agent.cluster.CriImages;
 import dev.layercache.agent.cri.CriImageClient;
@@ -196,6 +198,24 @@ class CriPullIT {
     assertThat(layerBlobsInContainerd(app))
         .as("layer blobs in containerd's content store")
         .isEmpty();
+
+    // Each layer is now a containerd snapshot on a store layer: df counts what containerd did
+    // not store twice, its blob at the registry's size.
+    CliRun df = CliRun.in(root, "--output", "json", "df");
+    assertThat(df.exit()).as(df.err()).isZero();
+    JsonNode perLayer = new ObjectMapper().readTree(df.out()).path("containerd").path("perLayer");
+    for (int i = 0; i < app.layers().size(); i++) {
+      String diffId = app.diffIds().get(i).toString();
+      long blobSize = app.layerDescriptors().get(i).size();
+      assertThat(perLayer)
+          .as("df's containerd snapshots on store layers")
+          .anySatisfy(
+              layer -> {
+                assertThat(layer.path("diffID").asText()).isEqualTo(diffId);
+                assertThat(layer.path("snapshots").asInt()).isEqualTo(1);
+                assertThat(layer.path("blobBytes").asLong()).isEqualTo(blobSize);
+              });
+    }
   }
 
   @Test
