@@ -1,23 +1,30 @@
 #!/usr/bin/env bash
 # One real Kubernetes node for the control plane in $KUBECONFIG (scripts/local-cluster.sh up):
-# the layercache daemon as containerd's snapshotter, Debian's containerd and runc, a pause image
-# built here (gcc -static, no registry), the kubelet registered as a Node, and kube-scheduler.
-# As root; pods should use hostNetwork (the only CNI network is loopback, see docs/operations.md).
+# containerd 2.x (built by scripts/test-binaries.sh) with Debian's runc, its default runtime handler
+# on overlayfs and the runtime handler `layercache` (RuntimeClass layercache) on the layercache
+# snapshotter at DIR/run/snapshotter.sock, a pause image built here (gcc -static, no registry), the
+# kubelet registered as a Node, and kube-scheduler. As root; pods should use hostNetwork (the only
+# CNI network is loopback, see docs/operations.md).
 #
-#   scripts/local-node.sh up [--dir DIR] [--store DIR] [--name NODE] [--registry HOST:PORT]...
-#                            [--owner PID]          start; prints `export CONTAINERD_ADDRESS=...`
+#   scripts/local-node.sh up [--dir DIR] [--store DIR | --no-daemon] [--name NODE]
+#                            [--registry HOST:PORT]... [--owner PID]
+#                                                   start; prints `export CONTAINERD_ADDRESS=...`
 #   scripts/local-node.sh down [--dir DIR]          stop what `up` started, unmount, remove DIR
 #
 # DIR (default $LAYERCACHE_NODE_DIR, else /tmp/layercache-node) holds containerd's root, state and
-# socket, the kubelet's root, the logs (DIR/logs/), the PIDs, crictl.yaml and host/, a shared
-# mount for hostPath volumes that propagate mounts. The layercache store
-# is --store (default DIR/store; one outside DIR is kept by `down`). Each --registry is a loopback registry
-# containerd pulls from over plain HTTP (more: DIR/containerd/certs.d/HOST/hosts.toml). With --owner, the node goes down once process PID exits.
+# socket, the logs (DIR/logs/), the PIDs, crictl.yaml and host/, a shared mount for hostPath
+# volumes that propagate mounts, with the kubelet's root (DIR/host/kubelet: the CSI plugin's
+# Bidirectional volume of it needs a shared mount). `up` serves the snapshotter socket with a
+# `layercache daemon` on --store (default DIR/store; one outside DIR is kept by `down`); with
+# --no-daemon it leaves the socket to another server, such as the agent DaemonSet's pod (pods on
+# the default handler run either way). Each --registry is a loopback registry containerd pulls from
+# over plain HTTP (more: DIR/containerd/certs.d/HOST/hosts.toml). With --owner, the node goes down
+# once process PID exits.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 
 usage() {
-  echo "usage: $0 up|down [--dir DIR] [--store DIR] [--name NODE] [--registry HOST:PORT]... [--owner PID]" >&2
+  echo "usage: $0 up|down [--dir DIR] [--store DIR | --no-daemon] [--name NODE] [--registry HOST:PORT]... [--owner PID]" >&2
   exit 2
 }
 
@@ -25,6 +32,7 @@ command=${1:-}
 [ $# -gt 0 ] && shift
 dir=${LAYERCACHE_NODE_DIR:-/tmp/layercache-node}
 store=
+daemon=true
 name=$(hostname)
 owner=
 registries=()
@@ -32,6 +40,7 @@ while [ $# -gt 0 ]; do
   case $1 in
     --dir) dir=${2:?--dir needs a directory}; shift 2 ;;
     --store) store=${2:?--store needs a directory}; shift 2 ;;
+    --no-daemon) daemon=false; shift ;;
     --name) name=${2:?--name needs a node name}; shift 2 ;;
     --registry) registries+=("${2:?--registry needs HOST:PORT}"); shift 2 ;;
     --owner) owner=${2:?--owner needs a PID}; shift 2 ;;
@@ -41,11 +50,14 @@ done
 dir=$(readlink -m "$dir")
 bin=${LAYERCACHE_TOOLS:-$HOME/.cache/layercache/tools}/bin
 socket=$dir/containerd/containerd.sock
+kubelet_root=$dir/host/kubelet
 snapshotter_socket=$dir/run/snapshotter.sock
 # The kubelet's cgroups live under this parent in every v1 hierarchy, so `down` finds them all.
 cgroup_root=/layercache-node
 components=(layercache-daemon containerd kubelet kube-scheduler)
 PAUSE_IMAGE=layercache.local/pause:1
+# The runtime handler (and RuntimeClass) whose snapshotter is layercache's.
+HANDLER=layercache
 
 running() { [ -f "$dir/$1.pid" ] && kill -0 "$(cat "$dir/$1.pid")" 2>/dev/null; }
 
@@ -60,6 +72,9 @@ stop() {
 }
 
 crictl() { "$bin/crictl" --config "$dir/crictl.yaml" "$@"; }
+# containerd 2.x finds its runc shim on PATH: its own directory goes first.
+containerd_dir() { dirname "$(readlink -f "$bin/containerd2")"; }
+ctr() { "$(containerd_dir)/ctr" "$@"; }
 
 down() {
   [ -e "$dir" ] || return 0
@@ -129,7 +144,8 @@ wait_for() { # what, seconds, command...
 }
 
 # A sandbox image of one static program that waits for SIGTERM, imported into containerd's CRI
-# namespace (unpacked by the layercache snapshotter) under $PAUSE_IMAGE.
+# namespace under $PAUSE_IMAGE for the default handler (overlayfs): its blob stays in containerd's
+# content store, where sandboxes on the layercache handler unpack it from (docs/containerd.md).
 pause_image() {
   local work=$dir/pause
   mkdir -p "$work"
@@ -154,13 +170,15 @@ EOF
   umoci repack --image "$work/oci:pause" "$work/bundle"
   umoci config --image "$work/oci:pause" --os linux --architecture amd64 --config.entrypoint /pause
   skopeo copy -q "oci:$work/oci:pause" "docker-archive:$work/pause.tar:$PAUSE_IMAGE"
-  ctr -a "$socket" -n k8s.io images import --snapshotter layercache "$work/pause.tar" >/dev/null
+  ctr -a "$socket" -n k8s.io images import --snapshotter overlayfs "$work/pause.tar" >/dev/null
   rm -rf "$work"
 }
 
+# containerd 2.x as docs/containerd.md recommends: overlayfs for the CRI images' default handler
+# (system pods start whether or not the snapshotter is served), the handler $HANDLER on layercache.
 containerd_config() {
   cat <<EOF
-version = 2
+version = 3
 root = "$dir/containerd/root"
 state = "$dir/containerd/state"
 [grpc]
@@ -171,23 +189,40 @@ state = "$dir/containerd/state"
   [proxy_plugins.layercache]
     type = "snapshot"
     address = "$snapshotter_socket"
-[plugins."io.containerd.grpc.v1.cri"]
-  sandbox_image = "$PAUSE_IMAGE"
+    [proxy_plugins.layercache.exports]
+      enable_remote_snapshot_annotations = "true"
+[plugins.'io.containerd.cri.v1.images']
+  snapshotter = "overlayfs"
+  [plugins.'io.containerd.cri.v1.images'.pinned_images]
+    sandbox = "$PAUSE_IMAGE"
+  [plugins.'io.containerd.cri.v1.images'.registry]
+    config_path = "$dir/containerd/certs.d"
+[plugins.'io.containerd.cri.v1.runtime']
   # this machine's sandbox may not lower oom_score_adj
   restrict_oom_score_adj = true
-  [plugins."io.containerd.grpc.v1.cri".containerd]
-    snapshotter = "layercache"
-    disable_snapshot_annotations = false
-    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
+  [plugins.'io.containerd.cri.v1.runtime'.cni]
+    bin_dirs = ["/usr/lib/cni"]
+    conf_dir = "$dir/cni"
+  [plugins.'io.containerd.cri.v1.runtime'.containerd]
+    default_runtime_name = "runc"
+    [plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.runc]
       runtime_type = "io.containerd.runc.v2"
-      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
+      [plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.runc.options]
         Root = "$dir/containerd/runc"
         SystemdCgroup = false
-  [plugins."io.containerd.grpc.v1.cri".cni]
-    bin_dir = "/usr/lib/cni"
-    conf_dir = "$dir/cni"
-  [plugins."io.containerd.grpc.v1.cri".registry]
-    config_path = "$dir/containerd/certs.d"
+    [plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.$HANDLER]
+      runtime_type = "io.containerd.runc.v2"
+      snapshotter = "layercache"
+      [plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.$HANDLER.options]
+        Root = "$dir/containerd/runc"
+        SystemdCgroup = false
+# CRI pulls go through the transfer service, which unpacks only into the snapshotters listed.
+[[plugins.'io.containerd.transfer.v1.local'.unpack_config]]
+  platform = "linux/amd64"
+  snapshotter = "overlayfs"
+[[plugins.'io.containerd.transfer.v1.local'.unpack_config]]
+  platform = "linux/amd64"
+  snapshotter = "layercache"
 EOF
 }
 
@@ -225,6 +260,9 @@ evictionHard: {memory.available: "100Mi", nodefs.available: "1%", imagefs.availa
 imageGCHighThresholdPercent: 100
 imageGCLowThresholdPercent: 99
 serializeImagePulls: false
+# The pod's RuntimeClass goes into CRI PullImage too: containerd pulls a layercache pod's image
+# into the layercache snapshotter (docs/containerd.md), not into overlayfs.
+featureGates: {RuntimeClassInImageCriApi: true}
 EOF
 }
 
@@ -233,9 +271,9 @@ up() {
   [ -n "${KUBECONFIG:-}" ] && [ -f "$KUBECONFIG" ] ||
     { echo "$0: KUBECONFIG must name the control plane's kubeconfig (scripts/local-cluster.sh up)" >&2; exit 1; }
   local tool
-  for tool in containerd ctr runc gcc umoci skopeo /usr/lib/cni/loopback; do
+  for tool in runc gcc umoci skopeo /usr/lib/cni/loopback; do
     command -v "$tool" >/dev/null || {
-      echo "$0: $tool is missing (apt-get install containerd runc gcc libc6-dev umoci skopeo containernetworking-plugins)" >&2
+      echo "$0: $tool is missing (apt-get install runc gcc libc6-dev umoci skopeo containernetworking-plugins)" >&2
       exit 1
     }
   done
@@ -245,7 +283,7 @@ up() {
     return
   fi
   [ ! -e "$dir" ] || down # leftovers of a node that died
-  "$here/test-binaries.sh" kubelet kube-scheduler crictl >&2
+  "$here/test-binaries.sh" kubelet kube-scheduler crictl containerd2 >&2
   mkdir -p "$dir/logs" "$dir/run" "$dir/cni" "$dir/containerd"
   touch "$dir/.layercache-node"
   store=$(readlink -m "${store:-$dir/store}")
@@ -258,9 +296,11 @@ up() {
   local hierarchy
   for hierarchy in /sys/fs/cgroup/*/; do mkdir -p "$hierarchy$cgroup_root"; done
 
-  start layercache-daemon "$here/../layercache" --root "$store" daemon --snapshotter-address "$snapshotter_socket"
-  # It prints this line once its gRPC server serves (the socket file exists a little before).
-  wait_for "the layercache daemon" 120 grep -q "snapshotter on $snapshotter_socket" "$dir/logs/layercache-daemon.log"
+  if [ "$daemon" = true ]; then
+    start layercache-daemon "$here/../layercache" --root "$store" daemon --snapshotter-address "$snapshotter_socket"
+    # It prints this line once its gRPC server serves (the socket file exists a little before).
+    wait_for "the layercache daemon" 120 grep -q "snapshotter on $snapshotter_socket" "$dir/logs/layercache-daemon.log"
+  fi
 
   # The CRI plugin reports the network ready once a config exists; hostNetwork pods never use it.
   echo '{"cniVersion":"1.0.0","name":"layercache-loopback","plugins":[{"type":"loopback"}]}' \
@@ -268,25 +308,28 @@ up() {
   containerd_config >"$dir/containerd/config.toml"
   local registry
   for registry in "${registries[@]}"; do trust_registry "$registry"; done
-  # The kubelet measures the image filesystem at containerd's directory for the snapshotter, which
-  # containerd does not make for a proxy plugin: point it at the store's filesystem.
+  # containerd names this directory as the layercache handler's image filesystem and does not
+  # make it for a proxy plugin: point it at the store's filesystem.
   mkdir -p "$dir/containerd/root"
   ln -sfn "$store" "$dir/containerd/root/io.containerd.snapshotter.v1.layercache"
   printf 'runtime-endpoint: unix://%s\nimage-endpoint: unix://%s\ntimeout: 120\n' "$socket" "$socket" \
     >"$dir/crictl.yaml"
-  start containerd containerd --config "$dir/containerd/config.toml"
+  start containerd env PATH="$(containerd_dir):$PATH" "$(containerd_dir)/containerd" --config "$dir/containerd/config.toml"
   wait_for "containerd" 30 ctr -a "$socket" version
   pause_image
 
   local kubelet_port healthz_port
   kubelet_port=$(free_port)
   healthz_port=$(free_port)
-  mkdir -p "$dir/kubelet"
+  mkdir -p "$dir/kubelet" "$kubelet_root"
   kubelet_config "$kubelet_port" "$healthz_port" >"$dir/kubelet/config.yaml"
   start kubelet "$bin/kubelet" --config "$dir/kubelet/config.yaml" --kubeconfig "$KUBECONFIG" \
-    --root-dir "$dir/kubelet/root" --cert-dir "$dir/kubelet/pki" --hostname-override "$name"
+    --root-dir "$kubelet_root" --cert-dir "$dir/kubelet/pki" --hostname-override "$name"
   wait_for "Node $name Ready" 120 \
     "$bin/kubectl" wait --for condition=Ready --timeout 1s "node/$name"
+
+  printf 'apiVersion: node.k8s.io/v1\nkind: RuntimeClass\nmetadata: {name: %s}\nhandler: %s\n' \
+    "$HANDLER" "$HANDLER" | "$bin/kubectl" apply -f - >/dev/null
 
   if ! "$bin/kubectl" -n kube-system get lease kube-scheduler >/dev/null 2>&1; then
     start kube-scheduler "$bin/kube-scheduler" --kubeconfig "$KUBECONFIG" --authentication-kubeconfig "$KUBECONFIG" \
@@ -299,7 +342,10 @@ up() {
       watchdog "$owner" "$here/local-node.sh" "$dir" >/dev/null 2>&1 </dev/null &
     echo $! >"$dir/watchdog.pid"
   fi
-  echo "up: node $name (kubelet 127.0.0.1:$kubelet_port), containerd $socket, store $store; logs in $dir/logs" >&2
+  local served="served by a daemon on $store"
+  [ "$daemon" = true ] || served="not served: serve $snapshotter_socket"
+  echo "up: node $name (kubelet 127.0.0.1:$kubelet_port, root $kubelet_root), containerd $socket," \
+    "RuntimeClass $HANDLER ($served); logs in $dir/logs" >&2
   echo "export CONTAINERD_ADDRESS=$socket"
 }
 

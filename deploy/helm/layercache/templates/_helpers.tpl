@@ -14,9 +14,6 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- if not (has .Values.logLevel (list "trace" "debug" "info" "warn" "error")) }}
 {{- fail (printf "logLevel %q: must be one of trace, debug, info, warn, error" .Values.logLevel) }}
 {{- end }}
-{{- if .Values.containerd.snapshotter.enabled }}
-{{- fail "containerd.snapshotter.enabled: the in-cluster agent does not serve containerd's snapshotter API yet (docs/containerd.md, \"The bootstrap risk\"); run `layercache daemon` on the host instead" }}
-{{- end }}
 {{- end }}
 
 {{/* The JVM options that set a log level other than slf4j-simple's default (info). */}}

@@ -105,7 +105,7 @@ public class DeployManifestsTest {
   }
 
   @Test
-  void theAgentServesTheCsiPluginTheKubeletFindsThroughTheRegistrar() throws IOException {
+  void theAgentServesTheSnapshotterAndTheCsiPluginThatRegistersItself() throws IOException {
     JsonNode driver = only(render(DEPLOY), "CSIDriver");
     assertThat(driver.at("/metadata/name").asText()).isEqualTo("workspace.layercache.dev");
     assertThat(driver.at("/spec/attachRequired").asBoolean(true)).isFalse();
@@ -114,26 +114,27 @@ public class DeployManifestsTest {
 
     JsonNode pod = only(render(DEPLOY), "DaemonSet").at("/spec/template/spec");
     JsonNode agent = pod.at("/containers/0");
-    String socket = "/var/lib/kubelet/plugins/workspace.layercache.dev/csi.sock";
-    assertThat(agent.path("args").toString()).contains("\"--csi-address\",\"" + socket + "\"");
+    assertThat(strings(agent.path("args")))
+        .containsExactly(
+            "agent",
+            "--snapshotter-address=/run/layercache/snapshotter.sock",
+            "--csi-address=/var/lib/kubelet/plugins/workspace.layercache.dev/csi.sock");
     JsonNode kubelet = mount(agent, "kubelet");
     assertThat(kubelet.path("mountPath").asText()).isEqualTo("/var/lib/kubelet");
     // The binds into pods' volume directories must reach the host's mount namespace.
     assertThat(kubelet.path("mountPropagation").asText()).isEqualTo("Bidirectional");
     assertThat(volume(pod, "kubelet").at("/hostPath/path").asText()).isEqualTo("/var/lib/kubelet");
+    // The plugin registers itself in the kubelet's plugins_registry, inside that volume: no
+    // sidecar.
+    assertThat(pod.path("containers")).hasSize(1);
+    assertThat(pod.path("volumes").findValuesAsText("name"))
+        .containsExactly("store", "run", "kubelet");
+  }
 
-    JsonNode registrar = pod.at("/containers/1");
-    assertThat(registrar.path("name").asText()).isEqualTo("node-driver-registrar");
-    assertThat(registrar.path("args").toString())
-        .contains("--csi-address=/csi/csi.sock")
-        .contains("--kubelet-registration-path=" + socket);
-    assertThat(mount(registrar, "plugin").path("mountPath").asText()).isEqualTo("/csi");
-    assertThat(volume(pod, "plugin").at("/hostPath/path").asText())
-        .isEqualTo("/var/lib/kubelet/plugins/workspace.layercache.dev");
-    assertThat(mount(registrar, "registration").path("mountPath").asText())
-        .isEqualTo("/registration");
-    assertThat(volume(pod, "registration").at("/hostPath/path").asText())
-        .isEqualTo("/var/lib/kubelet/plugins_registry");
+  private static List<String> strings(JsonNode array) {
+    List<String> values = new ArrayList<>();
+    array.forEach(v -> values.add(v.asText()));
+    return values;
   }
 
   private static JsonNode mount(JsonNode container, String volume) {

@@ -14,11 +14,14 @@ import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolver;
 
 /**
- * One real node for the {@link KubeControlPlane}: {@code scripts/local-node.sh} starts the
- * layercache daemon as containerd's snapshotter, Debian's containerd and runc, a locally built
- * pause image, the kubelet (registered as a Node) and kube-scheduler, once per test JVM, and takes
- * them down when the JVM exits. Pods run for real; they should use {@code hostNetwork: true} (no
- * pod network is configured).
+ * One real node for the {@link KubeControlPlane}: {@code scripts/local-node.sh up --no-daemon}
+ * starts containerd 2.x with Debian's runc (the default runtime handler on overlayfs, the handler
+ * and RuntimeClass {@value #RUNTIME_CLASS} on the layercache snapshotter at {@link
+ * #snapshotterSocket()}), a locally built pause image, the kubelet (registered as a Node) and
+ * kube-scheduler, once per test JVM, and takes them down when the JVM exits. Pods run for real;
+ * they should use {@code hostNetwork: true} (no pod network is configured). The snapshotter socket
+ * is the tests' to serve (a {@code layercache daemon}, or the agent DaemonSet's pod), one test
+ * class at a time: pods of the RuntimeClass need it, others do not.
  *
  * <p>Use {@code @ExtendWith(KubeNode.class)} and take a {@code KubeNode} or a {@code
  * KubernetesClient} (admin) as a parameter. Needs root, containerd, runc, gcc, umoci and skopeo and
@@ -26,15 +29,12 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  * {@code CI=true}.
  */
 public final class KubeNode implements BeforeAllCallback, ParameterResolver {
+  /** The RuntimeClass (and runtime handler) whose pods get their snapshots from layercache. */
+  public static final String RUNTIME_CLASS = "layercache";
+
   private static final KubeControlPlane controlPlane = new KubeControlPlane();
   private static final List<String> HOST_TOOLS =
-      List.of(
-          "/usr/bin/containerd",
-          "/usr/bin/ctr",
-          "/usr/sbin/runc",
-          "/usr/bin/gcc",
-          "/usr/bin/umoci",
-          "/usr/bin/skopeo");
+      List.of("/usr/sbin/runc", "/usr/bin/gcc", "/usr/bin/umoci", "/usr/bin/skopeo");
 
   private static Started started;
   private static RuntimeException failedToStart;
@@ -73,9 +73,14 @@ public final class KubeNode implements BeforeAllCallback, ParameterResolver {
     return node().name();
   }
 
-  /** The layercache store containerd's snapshots come from (the daemon holds its writer lock). */
-  public Path store() {
-    return node().dir().resolve("store");
+  /** Where containerd dials the layercache snapshotter of the {@value #RUNTIME_CLASS} handler. */
+  public Path snapshotterSocket() {
+    return node().dir().resolve("run/snapshotter.sock");
+  }
+
+  /** The kubelet's {@code --root-dir} (on the shared mount of {@link #hostDir()}). */
+  public Path kubeletRoot() {
+    return hostDir().resolve("kubelet");
   }
 
   /**
@@ -136,7 +141,7 @@ public final class KubeNode implements BeforeAllCallback, ParameterResolver {
     return KubeControlPlane.run(command, 180);
   }
 
-  /** A file of the node's logs: {@code kubelet}, {@code containerd}, {@code layercache-daemon}. */
+  /** A file of the node's logs: {@code kubelet}, {@code containerd}, {@code kube-scheduler}. */
   public Path log(String component) {
     return node().dir().resolve("logs").resolve(component + ".log");
   }
@@ -153,7 +158,7 @@ public final class KubeNode implements BeforeAllCallback, ParameterResolver {
       missing.add("root (containers, mounts and cgroups)");
     }
     HOST_TOOLS.stream().filter(tool -> !Files.isExecutable(Path.of(tool))).forEach(missing::add);
-    for (String binary : List.of("kubelet", "kube-scheduler", "crictl")) {
+    for (String binary : List.of("kubelet", "kube-scheduler", "crictl", "containerd2")) {
       if (!Files.isExecutable(KubeControlPlane.toolsBin().resolve(binary))) {
         missing.add(KubeControlPlane.toolsBin().resolve(binary).toString());
       }
@@ -162,7 +167,7 @@ public final class KubeNode implements BeforeAllCallback, ParameterResolver {
       String message =
           "a real node needs "
               + String.join(", ", missing)
-              + " (apt-get install containerd runc gcc libc6-dev umoci skopeo;"
+              + " (apt-get install runc gcc libc6-dev umoci skopeo;"
               + " scripts/test-binaries.sh)";
       if ("true".equals(System.getenv("CI"))) {
         failedToStart = new IllegalStateException(message);
@@ -211,6 +216,7 @@ public final class KubeNode implements BeforeAllCallback, ParameterResolver {
             "KUBECONFIG=" + kubeconfig,
             script.toString(),
             "up",
+            "--no-daemon",
             "--dir",
             dir.toString(),
             "--name",

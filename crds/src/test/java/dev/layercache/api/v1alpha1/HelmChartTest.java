@@ -120,7 +120,13 @@ class HelmChartTest {
     assertThat(container.path("image").asText())
         .isEqualTo("registry.example/layercache/node-agent:0.1.0-SNAPSHOT");
     assertThat(strings(container.path("args")))
-        .containsExactly("--root", "/data/layercache", "agent", "--high-watermark", "0.8");
+        .containsExactly(
+            "--root",
+            "/data/layercache",
+            "agent",
+            "--snapshotter-address=/run/lc/snapshotter.sock",
+            "--high-watermark",
+            "0.8");
     assertThat(container.at("/volumeMounts/0/mountPath").asText()).isEqualTo("/data/layercache");
     assertThat(agent.at("/volumes/0/hostPath/path").asText()).isEqualTo("/data/layercache");
     assertThat(container.at("/volumeMounts/1/mountPath").asText()).isEqualTo("/run/lc");
@@ -151,11 +157,26 @@ class HelmChartTest {
         .isEqualTo(Files.readString(MONITORING.resolve("layercache-dashboard.json")).strip());
   }
 
+  /** A kubelet root elsewhere: the plugin's socket and its registration follow it. */
+  @Test
+  void theCsiPluginFollowsTheKubeletDir() throws IOException {
+    JsonNode agent =
+        byKindAndName(template("csi.kubeletDir=/data/kubelet"))
+            .get("DaemonSet/layercache-agent")
+            .at("/spec/template/spec");
+    assertThat(strings(agent.at("/containers/0/args")))
+        .containsExactly(
+            "agent",
+            "--snapshotter-address=/run/layercache/snapshotter.sock",
+            "--csi-address=/data/kubelet/plugins/workspace.layercache.dev/csi.sock",
+            "--kubelet-registration-dir=/data/kubelet/plugins_registry");
+    assertThat(agent.at("/volumes/2/hostPath/path").asText()).isEqualTo("/data/kubelet");
+    assertThat(agent.at("/containers/0/volumeMounts/2/mountPath").asText())
+        .isEqualTo("/data/kubelet");
+  }
+
   @Test
   void valuesItCannotHonourFailNamingTheValue() {
-    assertThatThrownBy(() -> template("containerd.snapshotter.enabled=true"))
-        .hasMessageContaining("containerd.snapshotter.enabled")
-        .hasMessageContaining("bootstrap risk");
     assertThatThrownBy(() -> template("logLevel=loud"))
         .hasMessageContaining("logLevel \"loud\": must be one of trace, debug, info, warn, error");
   }

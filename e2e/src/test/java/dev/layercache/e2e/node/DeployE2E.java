@@ -3,19 +3,24 @@ package dev.layercache.e2e.node;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.layercache.agent.store.StoreLayout;
 import dev.layercache.api.testing.KubeControlPlane;
 import dev.layercache.api.testing.KubeNode;
 import dev.layercache.oci.Compression;
 import dev.layercache.oci.ImageReference;
+import dev.layercache.oci.testing.FaultyProxy;
 import dev.layercache.oci.testing.ImageBuilder;
 import dev.layercache.oci.testing.RegistryExtension;
 import dev.layercache.oci.testing.TarBuilder;
 import dev.layercache.oci.testing.TestImage;
 import dev.layercache.oci.testing.TestImages;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.VolumeBuilder;
+import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
 import java.net.URI;
@@ -24,6 +29,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -41,11 +47,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * deploy/ as a user installs it, on the real node: the operator and agent images jib built (on the
  * Debian Java base image of scripts/java-base-image.sh) are pushed to a loopback registry, {@code
  * kubectl apply -f crds/ && kubectl apply -k} an overlay of {@code e2e/deploy/local-node} starts
- * them as the real Deployment and DaemonSet pods, and a LayerCache warms the node. The steps build
- * on each other, in order.
- *
- * <p>The agent's store is not the one containerd's snapshots come from (the daemon of
- * scripts/local-node.sh holds that one): the agent does not embed the daemon yet.
+ * them as the real Deployment and DaemonSet pods (on containerd's default handler, overlayfs), a
+ * LayerCache warms the node, and the agent pod serves what pods use: containerd's snapshotter for
+ * the RuntimeClass {@value KubeNode#RUNTIME_CLASS} and the CSI plugin for workspace volumes. The
+ * steps build on each other, in order.
  */
 @ExtendWith(KubeNode.class)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -61,6 +66,9 @@ class DeployE2E {
   static TestImage app;
   static TestImage other;
   static KubeNode node;
+
+  /** Counts what the registry serves; the LayerCache and the pods name images through it. */
+  static FaultyProxy proxy;
 
   @BeforeAll
   static void pushImagesAndWriteOverlay(KubeNode kubeNode) throws Exception {
@@ -85,6 +93,8 @@ class DeployE2E {
     push(tarballs.get(0), "layercache/operator");
     push(tarballs.get(1), "layercache/node-agent");
     node.trustRegistry(registry.host());
+    proxy = FaultyProxy.start(registry.url());
+    node.trustRegistry(proxy.host());
 
     work = Files.createTempDirectory("layercache-deploy-e2e-");
     agentStore = new StoreLayout(Files.createTempDirectory(node.hostDir(), "agent-store-"));
@@ -95,13 +105,20 @@ class DeployE2E {
 
   @AfterAll
   static void removeWork() {
+    if (proxy != null) {
+      proxy.close();
+    }
     // The agent's store goes with the node's directory.
     if (work != null) {
       KubeNode.command(List.of("rm", "-rf", work.toString()), 60);
     }
   }
 
-  /** The part of the overlay that differs per run: the registry, the API server, the store. */
+  /**
+   * The part of the overlay that differs per run: the registry, the API server, and the node's
+   * paths (the agent's store, the snapshotter socket's directory and the kubelet's root, each at
+   * the same path inside the pod as on the node).
+   */
   private static String overlay(Path repo, int apiPort) {
     String env =
         "      - {op: add, path: /spec/template/spec/containers/0/env/-,"
@@ -111,6 +128,8 @@ class DeployE2E {
             + apiPort
             + "\"}}\n";
     String store = agentStore.root().toString();
+    String run = node.snapshotterSocket().getParent().toString();
+    String kubelet = node.kubeletRoot().toString();
     return "apiVersion: kustomize.config.k8s.io/v1beta1\n"
         + "kind: Kustomization\n"
         // kustomize takes a base only as a relative path
@@ -140,9 +159,29 @@ class DeployE2E {
         + " value: "
         + store
         + "}\n"
+        + "      - {op: replace, path: /spec/template/spec/volumes/1/hostPath/path, value: "
+        + run
+        + "}\n"
+        + "      - {op: replace, path: /spec/template/spec/containers/0/volumeMounts/1/mountPath,"
+        + " value: "
+        + run
+        + "}\n"
+        + "      - {op: replace, path: /spec/template/spec/volumes/2/hostPath/path, value: "
+        + kubelet
+        + "}\n"
+        + "      - {op: replace, path: /spec/template/spec/containers/0/volumeMounts/2/mountPath,"
+        + " value: "
+        + kubelet
+        + "}\n"
         + "      - {op: replace, path: /spec/template/spec/containers/0/args, value: [--root, "
         + store
-        + ", agent]}\n";
+        + ", agent, --snapshotter-address, "
+        + node.snapshotterSocket()
+        + ", --csi-address, "
+        + kubelet
+        + "/plugins/workspace.layercache.dev/csi.sock, --kubelet-registration-dir, "
+        + kubelet
+        + "/plugins_registry]}\n";
   }
 
   private static void push(Path tarball, String repository) {
@@ -178,6 +217,16 @@ class DeployE2E {
         .containsExactlyInAnyOrder("layercache-operator", "layercache-agent");
     assertThat(pods).allSatisfy(p -> assertThat(ready(p)).as(p.getMetadata().getName()).isTrue());
     assertThat(pods).allSatisfy(p -> assertThat(p.getSpec().getNodeName()).isEqualTo(node.name()));
+    // The agent's CSI plugin registered itself with the kubelet (no registrar sidecar).
+    await()
+        .atMost(Duration.ofMinutes(1))
+        .untilAsserted(
+            () ->
+                assertThat(admin.storage().v1().csiNodes().withName(node.name()).get())
+                    .extracting(n -> n.getSpec().getDrivers())
+                    .asList()
+                    .extracting("name")
+                    .contains("workspace.layercache.dev"));
   }
 
   @Test
@@ -196,10 +245,10 @@ class DeployE2E {
             .layer(toolLayer, Compression.GZIP)
             .layer(new TarBuilder().file("data/hello", "other\n"), Compression.GZIP)
             .build();
-    ImageReference appRef = registry.reference("deploy-e2e/app:1");
-    ImageReference otherRef = registry.reference("deploy-e2e/other:1");
-    app.push(registry.client(), appRef);
-    other.push(registry.client(), otherRef);
+    app.push(registry.client(), registry.reference("deploy-e2e/app:1"));
+    other.push(registry.client(), registry.reference("deploy-e2e/other:1"));
+    ImageReference appRef = appRef();
+    ImageReference otherRef = otherRef();
     Path layerCache = work.resolve("layercache.yaml");
     Files.writeString(
         layerCache,
@@ -243,8 +292,114 @@ class DeployE2E {
   @Test
   @Order(3)
   @Timeout(value = 5, unit = TimeUnit.MINUTES)
+  void aPodOfTheWarmedImageStartsWithNoLayerFetched(KubernetesClient admin) throws Exception {
+    proxy.reset();
+    Pod pod = runPod(admin, "warm", appRef(), KubeNode.RUNTIME_CLASS, null, "/data/hello");
+    assertThat(log(admin, pod)).isEqualTo("app\n");
+    assertThat(layerBlobGets(app)).as("layer blobs the registry served for the pod").isEmpty();
+    assertThat(contentBlobs())
+        .as("containerd's content store holds no layer of the image")
+        .doesNotContainAnyElementsOf(
+            app.layerDescriptors().stream().map(d -> d.digest().toString()).toList());
+  }
+
+  @Test
+  @Order(4)
+  @Timeout(value = 5, unit = TimeUnit.MINUTES)
+  void anInlineVolumeIsAFreshOverlayThatGoesWithItsPod(KubernetesClient admin) throws Exception {
+    Map<String, String> attributes = Map.of("image", otherRef().toString());
+    Pod pod = runPod(admin, "inline", appRef(), null, attributes, "/ws/data/hello /ws/data/copy");
+    String uid = pod.getMetadata().getUid();
+    // The pod's write landed in its volume's own upper layer in the agent's store.
+    Path upper =
+        await().atMost(Duration.ofMinutes(1)).until(() -> upperWith("data/copy"), u -> u != null);
+    assertThat(Files.readString(upper.resolve("data/copy"))).isEqualTo("other\n");
+    assertThat(mounts(uid)).as("the volume's bind in the pod").isNotEmpty();
+
+    deletePod(admin, "inline");
+    await().atMost(Duration.ofMinutes(1)).until(() -> !Files.exists(upper));
+    assertThat(mounts(uid)).as("mounts left by the pod").isEmpty();
+  }
+
+  @Test
+  @Order(5)
+  @Timeout(value = 5, unit = TimeUnit.MINUTES)
+  void aNamedWorkspaceOutlivesNoPodThatUsesIt(KubernetesClient admin) throws Exception {
+    Path file = work.resolve("workspace.yaml");
+    Files.writeString(
+        file,
+        "apiVersion: layercache.dev/v1alpha1\n"
+            + "kind: OverlayWorkspace\n"
+            + "metadata: {name: shared, namespace: default}\n"
+            + "spec:\n"
+            + "  image: "
+            + otherRef()
+            + "\n  nodeName: "
+            + node.name()
+            + "\n");
+    kubectl("apply", "-f", file.toString());
+    await()
+        .atMost(Duration.ofMinutes(2))
+        .pollInterval(Duration.ofSeconds(2))
+        .untilAsserted(
+            () ->
+                assertThat(row(kubectl("-n", "default", "get", "ows", "shared"), "PHASE"))
+                    .isEqualTo("Ready"));
+    Pod pod =
+        runPod(
+            admin,
+            "user",
+            appRef(),
+            null,
+            Map.of("workspace", "shared"),
+            "/ws/data/hello /ws/data/by-pod");
+    String uid = pod.getMetadata().getUid();
+    await()
+        .atMost(Duration.ofMinutes(1))
+        .untilAsserted(
+            () -> assertThat(workspace(admin).at("/status/pods").toString()).contains(uid));
+    Path upper = Path.of(workspace(admin).at("/status/upperPath").asText());
+    assertThat(Files.readString(upper.resolve("data/by-pod"))).isEqualTo("other\n");
+
+    // Deleting it while the pod runs waits for the pod, and says so.
+    kubectl("-n", "default", "delete", "ows", "shared", "--wait=false");
+    await()
+        .atMost(Duration.ofMinutes(1))
+        .untilAsserted(
+            () -> {
+              var status = workspace(admin).path("status");
+              assertThat(status.path("phase").asText()).isEqualTo("Terminating");
+              assertThat(status.path("conditions").toString()).contains("InUseByPods");
+            });
+    Thread.sleep(5_000); // the agent syncs again meanwhile; the pod's view must stay
+    Pod running = admin.pods().inNamespace("default").withName("user").get();
+    assertThat(running.getStatus().getPhase()).isEqualTo("Running");
+    assertThat(running.getStatus().getContainerStatuses().get(0).getRestartCount()).isZero();
+    assertThat(mounts(uid)).as("the workspace's bind in the running pod").isNotEmpty();
+    assertThat(upper).isDirectory();
+
+    deletePod(admin, "user");
+    await()
+        .atMost(Duration.ofMinutes(2))
+        .pollInterval(Duration.ofSeconds(2))
+        .until(
+            () ->
+                admin
+                        .genericKubernetesResources("layercache.dev/v1alpha1", "OverlayWorkspace")
+                        .inNamespace("default")
+                        .withName("shared")
+                        .get()
+                    == null);
+    await().atMost(Duration.ofMinutes(1)).until(() -> !Files.exists(upper));
+    assertThat(mounts(uid)).as("mounts left by the pod").isEmpty();
+  }
+
+  @Test
+  @Order(6)
+  @Timeout(value = 5, unit = TimeUnit.MINUTES)
   void restartingTheAgentKeepsRunningPodsAndLeaksNoMount(KubernetesClient admin) throws Exception {
-    Pod running = runPod(admin, "survivor");
+    // The pod of the warmed image: its snapshots are the agent's, served by the pod restarted here.
+    Pod running = admin.pods().inNamespace("default").withName("warm").get();
     Pod agent =
         admin
             .pods()
@@ -272,7 +427,7 @@ class DeployE2E {
                     .stream()
                     .anyMatch(p -> !p.getMetadata().getUid().equals(oldAgent) && ready(p)));
 
-    Pod after = admin.pods().inNamespace("default").withName("survivor").get();
+    Pod after = admin.pods().inNamespace("default").withName("warm").get();
     assertThat(after.getStatus().getPhase()).isEqualTo("Running");
     assertThat(after.getStatus().getContainerStatuses().get(0).getRestartCount()).isZero();
     assertThat(after.getStatus().getContainerStatuses().get(0).getContainerID())
@@ -286,16 +441,15 @@ class DeployE2E {
         .as("mounts of the agent's store and the running pod")
         .isEqualTo(mountsBefore);
     assertThat(mounts(oldAgent)).as("mounts left by the deleted agent pod").isEmpty();
-    admin.pods().inNamespace("default").withName("survivor").delete();
-    admin
-        .pods()
-        .inNamespace("default")
-        .withName("survivor")
-        .waitUntilCondition(p -> p == null, 60, TimeUnit.SECONDS);
+    // containerd's proxy redials the new agent's socket: a new pod of the handler starts.
+    Pod again = runPod(admin, "warm-again", appRef(), KubeNode.RUNTIME_CLASS, null, "/data/hello");
+    assertThat(log(admin, again)).isEqualTo("app\n");
+    deletePod(admin, "warm-again");
+    deletePod(admin, "warm");
   }
 
   @Test
-  @Order(4)
+  @Order(7)
   @Timeout(value = 5, unit = TimeUnit.MINUTES)
   void deletingEverythingLeavesOnlyUnpinnedLayersAndNoMount(KubernetesClient admin)
       throws Exception {
@@ -317,7 +471,25 @@ class DeployE2E {
     }
   }
 
-  private static Pod runPod(KubernetesClient admin, String name) {
+  private static ImageReference appRef() {
+    return proxy.reference(registry.reference("deploy-e2e/app:1"));
+  }
+
+  private static ImageReference otherRef() {
+    return proxy.reference(registry.reference("deploy-e2e/other:1"));
+  }
+
+  /**
+   * A host-network pod of IMAGE running {@code /bin/tool ARGS} (one file: print it; two: copy the
+   * first to the second), with a workspace volume at /ws when VOLUME (its volumeAttributes) is set.
+   */
+  private static Pod runPod(
+      KubernetesClient admin,
+      String name,
+      ImageReference image,
+      String runtimeClass,
+      Map<String, String> volume,
+      String args) {
     Pod pod =
         new PodBuilder()
             .withNewMetadata()
@@ -326,14 +498,32 @@ class DeployE2E {
             .endMetadata()
             .withNewSpec()
             .withHostNetwork(true)
+            .withRuntimeClassName(runtimeClass)
             .withTerminationGracePeriodSeconds(5L)
             .addNewContainer()
             .withName("app")
-            .withImage(registry.reference("deploy-e2e/app:1").toString())
-            .withCommand("/bin/tool")
+            .withImage(image.toString())
+            .withCommand(Stream.concat(Stream.of("/bin/tool"), Stream.of(args.split(" "))).toList())
             .endContainer()
             .endSpec()
             .build();
+    if (volume != null) {
+      pod.getSpec()
+          .getContainers()
+          .get(0)
+          .setVolumeMounts(
+              List.of(new VolumeMountBuilder().withName("ws").withMountPath("/ws").build()));
+      pod.getSpec()
+          .setVolumes(
+              List.of(
+                  new VolumeBuilder()
+                      .withName("ws")
+                      .withNewCsi()
+                      .withDriver("workspace.layercache.dev")
+                      .withVolumeAttributes(volume)
+                      .endCsi()
+                      .build()));
+    }
     admin.pods().inNamespace("default").resource(pod).create();
     return admin
         .pods()
@@ -341,6 +531,68 @@ class DeployE2E {
         .withName(name)
         .waitUntilCondition(
             p -> p != null && "Running".equals(p.getStatus().getPhase()), 120, TimeUnit.SECONDS);
+  }
+
+  private static void deletePod(KubernetesClient admin, String name) {
+    admin.pods().inNamespace("default").withName(name).delete();
+    admin
+        .pods()
+        .inNamespace("default")
+        .withName(name)
+        .waitUntilCondition(p -> p == null, 90, TimeUnit.SECONDS);
+  }
+
+  /** What the pod's container printed (the tool prints a file it is given alone). */
+  private static String log(KubernetesClient admin, Pod pod) {
+    return await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () ->
+                admin.pods().inNamespace("default").withName(pod.getMetadata().getName()).getLog(),
+            text -> text != null && !text.isEmpty());
+  }
+
+  private static GenericKubernetesResource workspaceResource(KubernetesClient admin) {
+    return admin
+        .genericKubernetesResources("layercache.dev/v1alpha1", "OverlayWorkspace")
+        .inNamespace("default")
+        .withName("shared")
+        .get();
+  }
+
+  private static JsonNode workspace(KubernetesClient admin) {
+    return new ObjectMapper().valueToTree(workspaceResource(admin));
+  }
+
+  /** The upper layer under the agent's store that holds this path, if any. */
+  private static Path upperWith(String path) throws IOException {
+    try (Stream<Path> uppers = Files.walk(agentStore.root(), 3)) {
+      return uppers
+          .filter(p -> p.getFileName().toString().equals("upper"))
+          .filter(p -> Files.exists(p.resolve(path)))
+          .findFirst()
+          .orElse(null);
+    }
+  }
+
+  private static List<String> layerBlobGets(TestImage image) {
+    List<String> layers =
+        image.layerDescriptors().stream().map(d -> "/blobs/" + d.digest()).toList();
+    return proxy.requests().stream()
+        .filter(r -> r.method().equals("GET"))
+        .map(FaultyProxy.RecordedRequest::path)
+        .filter(path -> layers.stream().anyMatch(path::endsWith))
+        .toList();
+  }
+
+  private static List<String> contentBlobs() throws IOException {
+    Path blobs = node.containerdRoot().resolve("io.containerd.content.v1.content/blobs/sha256");
+    if (!Files.isDirectory(blobs)) {
+      return List.of();
+    }
+    try (Stream<Path> files = Files.list(blobs)) {
+      return files.map(f -> "sha256:" + f.getFileName()).toList();
+    }
   }
 
   private static boolean ready(Pod pod) {

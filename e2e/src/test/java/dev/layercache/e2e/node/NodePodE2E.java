@@ -3,6 +3,7 @@ package dev.layercache.e2e.node;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.layercache.agent.daemon.DaemonProcess;
 import dev.layercache.api.testing.KubeNode;
 import dev.layercache.oci.Compression;
 import dev.layercache.oci.ImageReference;
@@ -31,10 +32,11 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * Pods on a real kubelet, whose containerd takes its snapshots from the layercache daemon: a pod's
- * first start fetches its layers into the store (the daemon pulls them, containerd keeps only the
- * manifest and config), and once containerd has forgotten the image, the next pod of it starts with
- * no layer blob served by the registry at all.
+ * Pods of the RuntimeClass {@value KubeNode#RUNTIME_CLASS} on a real kubelet, whose containerd
+ * takes their snapshots from a {@code layercache daemon} run as a host process (the way a node runs
+ * layercache without the agent): a pod's first start fetches its layers into the store (the daemon
+ * pulls them, containerd keeps only the manifest and config), and once containerd has forgotten the
+ * image, the next pod of it starts with no layer blob served by the registry at all.
  */
 @ExtendWith(KubeNode.class)
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
@@ -44,6 +46,8 @@ class NodePodE2E {
   static FaultyProxy proxy;
   static String namespace = "node-e2e-" + UUID.randomUUID().toString().substring(0, 8);
   static Path out;
+  static Path store;
+  static DaemonProcess daemon;
 
   @BeforeAll
   static void start(KubeNode node, KubernetesClient admin) throws Exception {
@@ -55,6 +59,8 @@ class NodePodE2E {
             new NamespaceBuilder().withNewMetadata().withName(namespace).endMetadata().build())
         .create();
     out = Files.createTempDirectory("layercache-node-e2e-");
+    store = Files.createTempDirectory("layercache-node-e2e-store-");
+    daemon = new DaemonProcess(store, node.snapshotterSocket(), out.resolve("daemon.log")).start();
   }
 
   @AfterAll
@@ -63,8 +69,11 @@ class NodePodE2E {
     if (proxy != null) {
       proxy.close();
     }
-    if (out != null) {
-      KubeNode.command(List.of("rm", "-rf", out.toString()), 60);
+    if (daemon != null) {
+      daemon.close();
+    }
+    for (Path dir : Stream.of(out, store).filter(d -> d != null).toList()) {
+      KubeNode.command(List.of("rm", "-rf", dir.toString()), 60);
     }
   }
 
@@ -114,6 +123,7 @@ class NodePodE2E {
             .endMetadata()
             .withNewSpec()
             .withHostNetwork(true)
+            .withRuntimeClassName(KubeNode.RUNTIME_CLASS)
             .withTerminationGracePeriodSeconds(5L)
             .addNewContainer()
             .withName("app")
