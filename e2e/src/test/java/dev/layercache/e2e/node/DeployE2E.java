@@ -308,7 +308,14 @@ class DeployE2E {
   @Timeout(value = 5, unit = TimeUnit.MINUTES)
   void anInlineVolumeIsAFreshOverlayThatGoesWithItsPod(KubernetesClient admin) throws Exception {
     Map<String, String> attributes = Map.of("image", otherRef().toString());
-    Pod pod = runPod(admin, "inline", appRef(), null, attributes, "/ws/data/hello /ws/data/copy");
+    Pod pod =
+        runPod(
+            admin,
+            "inline",
+            appRef(),
+            KubeNode.RUNTIME_CLASS,
+            attributes,
+            "/ws/data/hello /ws/data/copy");
     String uid = pod.getMetadata().getUid();
     // The pod's write landed in its volume's own upper layer in the agent's store.
     Path upper =
@@ -350,7 +357,7 @@ class DeployE2E {
             admin,
             "user",
             appRef(),
-            null,
+            KubeNode.RUNTIME_CLASS,
             Map.of("workspace", "shared"),
             "/ws/data/hello /ws/data/by-pod");
     String uid = pod.getMetadata().getUid();
@@ -480,8 +487,10 @@ class DeployE2E {
   }
 
   /**
-   * A host-network pod of IMAGE running {@code /bin/tool ARGS} (one file: print it; two: copy the
-   * first to the second), with a workspace volume at /ws when VOLUME (its volumeAttributes) is set.
+   * A host-network pod of IMAGE (a warmed image: its pods say the RuntimeClass, since containerd
+   * holds none of its layer blobs for overlayfs to unpack) running {@code /bin/tool ARGS} (one
+   * file: print it; two: copy the first to the second), with a workspace volume at /ws when VOLUME
+   * (its volumeAttributes) is set.
    */
   private static Pod runPod(
       KubernetesClient admin,
