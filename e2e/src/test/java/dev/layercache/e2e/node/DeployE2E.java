@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.layercache.agent.snapshot.Snapshotter;
 import dev.layercache.agent.store.StoreLayout;
 import dev.layercache.api.testing.KubeControlPlane;
 import dev.layercache.api.testing.KubeNode;
@@ -631,18 +632,22 @@ class DeployE2E {
         .toList();
   }
 
-  /** The layers any pin of the agent's store holds (a pin file may stay, emptied). */
+  /**
+   * The layers the pins of the agent's store hold (a pin file may stay, emptied), but for the pin
+   * of containerd's snapshots: the images stay in containerd after their pods, and the layers their
+   * snapshots stand on stay pinned until containerd removes them.
+   */
   private static List<String> pinnedLayers() throws IOException {
     if (!Files.isDirectory(agentStore.pins())) {
       return List.of();
     }
     List<String> layers = new ArrayList<>();
     try (Stream<Path> files = Files.list(agentStore.pins())) {
-      for (Path pin : files.filter(f -> f.toString().endsWith(".json")).toList()) {
-        new ObjectMapper()
-            .readTree(pin.toFile())
-            .path("diffIds")
-            .forEach(d -> layers.add(d.asText()));
+      for (Path file : files.filter(f -> f.toString().endsWith(".json")).toList()) {
+        JsonNode pin = new ObjectMapper().readTree(file.toFile());
+        if (!pin.path("owner").asText().equals(Snapshotter.PIN_OWNER)) {
+          pin.path("diffIds").forEach(d -> layers.add(d.asText()));
+        }
       }
     }
     return layers;
