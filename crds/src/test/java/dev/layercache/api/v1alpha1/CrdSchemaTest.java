@@ -65,7 +65,8 @@ class CrdSchemaTest {
             "Age=.metadata.creationTimestamp",
             "Agent=.status.agentVersion",
             "Synced=.status.lastSyncTime",
-            "Wasted=.status.wasted");
+            "Wasted=.status.wasted",
+            "Containerd Saved=.status.containerdSaved");
   }
 
   @Test
