@@ -47,7 +47,7 @@ import io.fabric8.kubernetes.model.annotation.Version;
     type = Type.STRING,
     priority = 1)
 @AdditionalPrinterColumn(
-    name = "Containerd Saved",
+    name = "Containerd-Saved",
     jsonPath = ".status.containerdSaved",
     type = Type.STRING,
     priority = 1)

@@ -66,7 +66,7 @@ class CrdSchemaTest {
             "Agent=.status.agentVersion",
             "Synced=.status.lastSyncTime",
             "Wasted=.status.wasted",
-            "Containerd Saved=.status.containerdSaved");
+            "Containerd-Saved=.status.containerdSaved");
   }
 
   @Test

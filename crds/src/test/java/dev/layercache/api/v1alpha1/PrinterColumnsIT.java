@@ -31,7 +31,16 @@ class PrinterColumnsIT {
         .containsExactly("NAME", "READY", "LAYERS", "DISK", "SAVED", "AGE");
     assertThat(header(cluster, "nc", "columns-node", "-o", "wide"))
         .containsExactly(
-            "NAME", "READY", "LAYERS", "DISK", "SAVED", "AGE", "AGENT", "SYNCED", "WASTED");
+            "NAME",
+            "READY",
+            "LAYERS",
+            "DISK",
+            "SAVED",
+            "AGE",
+            "AGENT",
+            "SYNCED",
+            "WASTED",
+            "CONTAINERD-SAVED");
     assertThat(header(cluster, "ows", "columns-ows", "-n", "default"))
         .containsExactly("NAME", "PHASE", "NODE", "IMAGE", "UPPER", "AGE");
     assertThat(header(cluster, "ows", "columns-ows", "-n", "default", "-o", "wide"))
