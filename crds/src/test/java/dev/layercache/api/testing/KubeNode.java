@@ -32,6 +32,9 @@ public final class KubeNode implements BeforeAllCallback, ParameterResolver {
   /** The RuntimeClass (and runtime handler) whose pods get their snapshots from layercache. */
   public static final String RUNTIME_CLASS = "layercache";
 
+  /** The proxy snapshotter's name in containerd's configuration (scripts/local-node.sh). */
+  private static final String SNAPSHOTTER = "layercache";
+
   private static final KubeControlPlane controlPlane = new KubeControlPlane();
   private static final List<String> HOST_TOOLS =
       List.of("/usr/sbin/runc", "/usr/bin/gcc", "/usr/bin/umoci", "/usr/bin/skopeo");
@@ -139,6 +142,55 @@ public final class KubeNode implements BeforeAllCallback, ParameterResolver {
                 node().dir().resolve("crictl.yaml").toString()));
     command.addAll(List.of(args));
     return KubeControlPlane.run(command, 180);
+  }
+
+  /**
+   * Makes containerd forget every snapshot it recorded on the layercache snapshotter, leaves first,
+   * as an operator does when the node's store is replaced (docs/containerd.md): containerd keeps
+   * its own records of a proxy snapshotter's snapshots, and one whose snapshot the new store lacks
+   * fails every unpack of that layer with "target snapshot ... already exists". Call it before a
+   * test class serves the snapshotter socket from a store of its own, with no pod of the
+   * RuntimeClass left.
+   */
+  public void forgetSnapshots() {
+    for (int round = 0; round < 100; round++) {
+      List<String[]> snapshots =
+          ctr("snapshots", "ls").lines().skip(1).map(line -> line.trim().split("\\s+")).toList();
+      if (snapshots.isEmpty()) {
+        return;
+      }
+      List<String> parents = snapshots.stream().map(s -> s.length > 2 ? s[1] : "").toList();
+      List<String> leaves =
+          snapshots.stream().map(s -> s[0]).filter(key -> !parents.contains(key)).toList();
+      List<String> remove = new ArrayList<>(List.of("snapshots", "rm"));
+      remove.addAll(leaves);
+      ctr(remove.toArray(String[]::new));
+    }
+    throw new IllegalStateException(
+        "containerd still holds layercache snapshots: " + ctr("snapshots", "ls"));
+  }
+
+  /** Runs containerd's ctr in the CRI namespace on the layercache snapshotter. */
+  private String ctr(String... args) {
+    Path ctr;
+    try {
+      ctr = KubeControlPlane.toolsBin().resolve("containerd2").toRealPath().resolveSibling("ctr");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                ctr.toString(),
+                "--address",
+                node().dir().resolve("containerd/containerd.sock").toString(),
+                "--namespace",
+                "k8s.io"));
+    command.add(args[0]);
+    command.add("--snapshotter");
+    command.add(SNAPSHOTTER);
+    command.addAll(List.of(args).subList(1, args.length));
+    return KubeControlPlane.run(command, 60);
   }
 
   /** A file of the node's logs: {@code kubelet}, {@code containerd}, {@code kube-scheduler}. */

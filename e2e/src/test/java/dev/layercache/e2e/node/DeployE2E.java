@@ -98,6 +98,7 @@ class DeployE2E {
     node.trustRegistry(proxy.host());
 
     work = Files.createTempDirectory("layercache-deploy-e2e-");
+    node.forgetSnapshots(); // of another test class's store
     agentStore = new StoreLayout(Files.createTempDirectory(node.hostDir(), "agent-store-"));
     overlay = Files.createDirectories(work.resolve("overlay"));
     int apiPort = URI.create(node.admin().getConfiguration().getMasterUrl()).getPort();

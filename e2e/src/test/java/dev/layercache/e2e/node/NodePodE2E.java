@@ -60,7 +60,10 @@ class NodePodE2E {
         .create();
     out = Files.createTempDirectory("layercache-node-e2e-");
     store = Files.createTempDirectory("layercache-node-e2e-store-");
-    daemon = new DaemonProcess(store, node.snapshotterSocket(), out.resolve("daemon.log")).start();
+    node.forgetSnapshots(); // of another test class's store
+    // The daemon's log stays for a look after the run, beside the node's.
+    Path log = Path.of(System.getProperty("basedir", "."), "target", "node-pod-e2e-daemon.log");
+    daemon = new DaemonProcess(store, node.snapshotterSocket(), log).start();
   }
 
   @AfterAll
