@@ -28,24 +28,28 @@ OUT=${OUT:-$REPO/bench/results}
 C="ctr -a $CTRD_SOCK -n bench"
 mkdir -p "$B" "$OUT"
 
-# median of the numbers on stdin; "n/a" when a tool failed every time (umoci 0.4 cannot unpack zstd)
-median() { { grep -v FAIL || true; } | sort -n | awk '{a[NR]=$1} END{if (NR==0) print "n/a"; else if (NR%2) print a[(NR+1)/2]; else printf "%.3f\n", (a[NR/2]+a[NR/2+1])/2}'; }
+# "median min max" of the numbers on stdin; "n/a" when a tool failed every time (umoci 0.4 cannot unpack zstd)
+stats() { { grep -v FAIL || true; } | sort -n | awk '{a[NR]=$1} END{if (NR==0) print "n/a n/a n/a"; else printf "%.3f %s %s\n", (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2, a[1], a[NR]}'; }
 
 TSV=$OUT/pull.tsv
+LOAD=$OUT/pull.load
 summarize() {
 {
-  echo "Cold pull + unpack, median of $REPS interleaved runs, $(date -u +%F), $(nproc) cores, $(uname -r)"
+  echo "Cold pull + unpack, median (min-max) of $REPS interleaved runs, $(date -u +%F)"
+  echo "Machine: $(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo), $(nproc) cores, kernel $(uname -r)"
+  [ -s "$LOAD" ] && echo "Load (uptime) at start and end: $(paste -sd ';' "$LOAD")"
   echo
   echo "| image | layercache CLI | agent (warm JVM) | containerd | skopeo+umoci | curl\\|pigz\\|tar | containerd / CLI | containerd / agent | skopeo+umoci / CLI | CLI / raw | agent / raw |"
   echo "|---|---|---|---|---|---|---|---|---|---|---|"
   for ref in $IMAGES; do
-    declare -A med=()
+    declare -A st=()
     for tool in layercache agent_warm containerd skopeo_umoci raw; do
-      med[$tool]=$(awk -F'\t' -v r="$ref" -v t="$tool" '$1==r && $2==t {print $4}' "$TSV" | median)
+      st[$tool]=$(awk -F'\t' -v r="$ref" -v t="$tool" '$1==r && $2==t {print $4}' "$TSV" | stats)
     done
-    awk -v r="$ref" -v l="${med[layercache]}" -v a="${med[agent_warm]}" -v c="${med[containerd]}" -v s="${med[skopeo_umoci]}" -v w="${med[raw]}" '
-      function t(x) { return x == "n/a" ? "n/a" : sprintf("%.2f s", x) }
-      function q(x, y) { return (x == "n/a" || y == "n/a") ? "n/a" : sprintf("%.2fx", x / y) }
+    awk -v r="$ref" -v l="${st[layercache]}" -v a="${st[agent_warm]}" -v c="${st[containerd]}" -v s="${st[skopeo_umoci]}" -v w="${st[raw]}" '
+      function m(x) { split(x, f, " "); return f[1] }
+      function t(x) { split(x, f, " "); return f[1] == "n/a" ? "n/a" : sprintf("%.2f s (%.2f-%.2f)", f[1], f[2], f[3]) }
+      function q(x, y) { return (m(x) == "n/a" || m(y) == "n/a") ? "n/a" : sprintf("%.2fx", m(x) / m(y)) }
       BEGIN { printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
               r, t(l), t(a), t(c), t(s), t(w), q(c, l), q(c, a), q(s, l), q(l, w), q(a, w) }'
   done
@@ -146,6 +150,7 @@ run_agent_warm() {  # prints REPS lines of seconds
 
 
 printf 'image\ttool\trep\tseconds\n' >"$TSV"
+uptime | sed "s/.*load average/load average/" >"$LOAD"
 for ref in $IMAGES; do
   for rep in $(seq 1 "$REPS"); do
     for tool in layercache containerd skopeo_umoci raw; do
@@ -165,4 +170,5 @@ for ref in $IMAGES; do
   done
 done
 
+uptime | sed "s/.*load average/load average/" >>"$LOAD"
 summarize
