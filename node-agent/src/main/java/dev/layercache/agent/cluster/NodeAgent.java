@@ -71,6 +71,10 @@ public final class NodeAgent implements AutoCloseable {
   public static final String FIELD_MANAGER = "layercache-agent";
 
   private static final Duration RETRY_FAILED = Duration.ofSeconds(15);
+
+  /** How long a status write may go unanswered before the sync gives up and tries again. */
+  static final Duration STATUS_WRITE_LIMIT = Duration.ofSeconds(30);
+
   private static final double GC_HIGH = 0.85;
   private static final double GC_LOW = 0.75;
 
@@ -90,6 +94,8 @@ public final class NodeAgent implements AutoCloseable {
       Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "agent-sync"));
   private final ExecutorService fetchPool =
       Executors.newFixedThreadPool(4, r -> daemon(r, "agent-fetch"));
+  private final BoundedCall statusWrites =
+      new BoundedCall("agent-status-write", STATUS_WRITE_LIMIT);
   private final LayerProgress progress = new LayerProgress(this::requestSync);
   private final Map<String, Instant> failedAt = new ConcurrentHashMap<>();
   private final AtomicBoolean syncRequested = new AtomicBoolean();
@@ -393,7 +399,7 @@ public final class NodeAgent implements AutoCloseable {
             clock.instant());
     metrics.observe(space, infos.size(), status);
     if (StatusNews.isNews(before, status)) {
-      written = StatusApply.apply(kube, nodeCache, status, FIELD_MANAGER);
+      written = statusWrites.call(() -> StatusApply.apply(kube, nodeCache, status, FIELD_MANAGER));
     }
     healthy.set(true);
   }
@@ -446,6 +452,7 @@ public final class NodeAgent implements AutoCloseable {
     }
     syncThread.shutdownNow();
     fetchPool.shutdownNow();
+    statusWrites.close();
     try {
       if (runtimeImages != null) {
         runtimeImages.close();
