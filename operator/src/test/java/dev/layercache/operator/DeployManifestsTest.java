@@ -118,7 +118,13 @@ public class DeployManifestsTest {
         .containsExactly(
             "agent",
             "--snapshotter-address=/run/layercache/snapshotter.sock",
-            "--csi-address=/var/lib/kubelet/plugins/workspace.layercache.dev/csi.sock");
+            "--csi-address=/var/lib/kubelet/plugins/workspace.layercache.dev/csi.sock",
+            "--cri-address=/run/containerd/containerd.sock",
+            "--cri-runtime-handler=layercache");
+    // The CRI socket's directory at the host's path, where the args name it.
+    assertThat(mount(agent, "containerd").path("mountPath").asText()).isEqualTo("/run/containerd");
+    assertThat(volume(pod, "containerd").at("/hostPath/path").asText())
+        .isEqualTo("/run/containerd");
     JsonNode kubelet = mount(agent, "kubelet");
     assertThat(kubelet.path("mountPath").asText()).isEqualTo("/var/lib/kubelet");
     // The binds into pods' volume directories must reach the host's mount namespace.
@@ -128,7 +134,7 @@ public class DeployManifestsTest {
     // sidecar.
     assertThat(pod.path("containers")).hasSize(1);
     assertThat(pod.path("volumes").findValuesAsText("name"))
-        .containsExactly("store", "run", "kubelet");
+        .containsExactly("store", "run", "kubelet", "containerd");
   }
 
   private static List<String> strings(JsonNode array) {

@@ -65,6 +65,8 @@ class HelmChartTest {
           "agent.priorityClassName=layercache-agent",
           "agent.resources.limits.memory=2Gi",
           "containerd.socketDir=/run/lc",
+          "containerd.criSocket=/run/k3s/containerd/containerd.sock",
+          "containerd.runtimeHandler=",
           "csi.enabled=false",
           "metrics.serviceMonitor.enabled=true",
           "metrics.prometheusRule.enabled=true",
@@ -125,6 +127,7 @@ class HelmChartTest {
             "/data/layercache",
             "agent",
             "--snapshotter-address=/run/lc/snapshotter.sock",
+            "--cri-address=/run/k3s/containerd/containerd.sock",
             "--high-watermark",
             "0.8");
     assertThat(container.at("/volumeMounts/0/mountPath").asText()).isEqualTo("/data/layercache");
@@ -147,7 +150,10 @@ class HelmChartTest {
 
     assertThat(objects).doesNotContainKey("CSIDriver/workspace.layercache.dev");
     assertThat(agent.path("containers")).hasSize(1);
-    assertThat(agent.path("volumes").findValuesAsText("name")).containsExactly("store", "run");
+    assertThat(agent.path("volumes").findValuesAsText("name"))
+        .containsExactly("store", "run", "containerd");
+    assertThat(agent.at("/volumes/2/hostPath/path").asText()).isEqualTo("/run/k3s/containerd");
+    assertThat(container.at("/volumeMounts/2/mountPath").asText()).isEqualTo("/run/k3s/containerd");
     assertThat(objects).containsKey("ServiceMonitor/layercache");
     assertThat(objects.get("PrometheusRule/layercache").path("spec"))
         .isEqualTo(YAML.readTree(MONITORING.resolve("prometheusrule.yaml").toFile()).path("spec"));
@@ -169,7 +175,9 @@ class HelmChartTest {
             "agent",
             "--snapshotter-address=/run/layercache/snapshotter.sock",
             "--csi-address=/data/kubelet/plugins/workspace.layercache.dev/csi.sock",
-            "--kubelet-registration-dir=/data/kubelet/plugins_registry");
+            "--kubelet-registration-dir=/data/kubelet/plugins_registry",
+            "--cri-address=/run/containerd/containerd.sock",
+            "--cri-runtime-handler=layercache");
     assertThat(agent.at("/volumes/2/hostPath/path").asText()).isEqualTo("/data/kubelet");
     assertThat(agent.at("/containers/0/volumeMounts/2/mountPath").asText())
         .isEqualTo("/data/kubelet");
