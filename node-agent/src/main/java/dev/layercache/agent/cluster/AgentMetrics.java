@@ -2,6 +2,7 @@ package dev.layercache.agent.cluster;
 
 import dev.layercache.agent.workspace.SpaceReport;
 import dev.layercache.api.v1alpha1.Conditions;
+import dev.layercache.api.v1alpha1.ContainerdSavings;
 import dev.layercache.api.v1alpha1.LayerState;
 import dev.layercache.api.v1alpha1.NodeCacheStatus;
 import io.micrometer.core.instrument.Counter;
@@ -28,6 +29,7 @@ public final class AgentMetrics {
   private final AtomicLong logicalBytes = new AtomicLong();
   private final AtomicLong physicalBytes = new AtomicLong();
   private final AtomicLong savedBytes = new AtomicLong();
+  private final AtomicLong containerdSavedBytes = new AtomicLong();
   private final AtomicLong workspaces = new AtomicLong();
   private final AtomicLong upperBytes = new AtomicLong();
   private final AtomicLong wastedBytes = new AtomicLong();
@@ -48,6 +50,11 @@ public final class AgentMetrics {
     registry.gauge("layercache_logical_bytes", logicalBytes);
     registry.gauge("layercache_physical_bytes", physicalBytes);
     registry.gauge("layercache_saved_bytes", savedBytes);
+    Gauge.builder("layercache_containerd_saved_bytes", containerdSavedBytes, AtomicLong::get)
+        .description(
+            "Bytes containerd does not store twice because its snapshots stand on store layers"
+                + " (the NodeCache's savings.containerd.notStoredTwiceBytes; not in saved_bytes)")
+        .register(registry);
     registry.gauge("layercache_workspaces", workspaces);
     registry.gauge("layercache_upper_bytes", upperBytes);
     Gauge.builder("layercache_wasted_bytes", wastedBytes, AtomicLong::get)
@@ -118,6 +125,9 @@ public final class AgentMetrics {
     savedBytes.set(space.savedBytes());
     workspaces.set(workspaceCount);
     upperBytes.set(space.upperBytes());
+    ContainerdSavings containerd =
+        status.getSavings() == null ? null : status.getSavings().getContainerd();
+    containerdSavedBytes.set(containerd == null ? 0 : orZero(containerd.getNotStoredTwiceBytes()));
     if (status.getDisk() != null && status.getDisk().getWastedBytes() != null) {
       wastedBytes.set(status.getDisk().getWastedBytes());
     }

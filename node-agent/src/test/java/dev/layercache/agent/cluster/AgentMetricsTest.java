@@ -5,8 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.layercache.agent.workspace.SpaceReport;
 import dev.layercache.api.testing.MonitoringQueries;
 import dev.layercache.api.v1alpha1.Conditions;
+import dev.layercache.api.v1alpha1.ContainerdSavings;
 import dev.layercache.api.v1alpha1.DiskStatus;
 import dev.layercache.api.v1alpha1.NodeCacheStatus;
+import dev.layercache.api.v1alpha1.Savings;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
@@ -47,6 +49,7 @@ class AgentMetricsTest {
         .contains("layercache_disk_pressure{node=\"node-a\"} 1.0")
         .contains("layercache_disk_capacity_bytes{node=\"node-a\"} 1000.0")
         .contains("layercache_disk_used_bytes{node=\"node-a\"} 600.0")
+        .contains("layercache_containerd_saved_bytes{node=\"node-a\"} 300.0")
         // The 20 s pull falls in the 30 s bucket, not the 15 s one.
         .contains("layercache_layer_pull_duration_seconds_bucket{node=\"node-a\",le=\"15.0\"} 0")
         .contains("layercache_layer_pull_duration_seconds_bucket{node=\"node-a\",le=\"30.0\"} 1");
@@ -62,13 +65,21 @@ class AgentMetricsTest {
                             + "|_workspaces|_pressure)$"));
   }
 
-  /** A status with DiskPressure: 600 of 1000 bytes in use. */
+  /**
+   * A status with DiskPressure: 600 of 1000 bytes in use; containerd does not store 300 bytes
+   * twice.
+   */
   private static NodeCacheStatus pressed() {
     NodeCacheStatus status = new NodeCacheStatus();
     DiskStatus disk = new DiskStatus();
     disk.setCapacityBytes(1000L);
     disk.setUsedBytes(600L);
     status.setDisk(disk);
+    ContainerdSavings containerd = new ContainerdSavings();
+    containerd.setNotStoredTwiceBytes(300L);
+    Savings savings = new Savings();
+    savings.setContainerd(containerd);
+    status.setSavings(savings);
     status.setLayers(List.of());
     status.setConditions(
         new Conditions(null, 1L, Instant.EPOCH)

@@ -341,6 +341,8 @@ class NodeAgentIT {
         .contains("layercache_pulled_bytes_total{node=\"worker-1\"}")
         .contains("layercache_layer_pull_duration_seconds_bucket{node=\"worker-1\",le=\"+Inf\"}")
         .contains("layercache_disk_pressure{node=\"worker-1\"} 0.0")
+        // No containerd here: nothing it does not store twice.
+        .contains("layercache_containerd_saved_bytes{node=\"worker-1\"} 0.0")
         .doesNotContain("layercache_last_sync_timestamp_seconds{node=\"worker-1\"} 0.0");
     // Every agent metric deploy/monitoring's dashboard and alerts read, from the running agent.
     assertThat(MonitoringQueries.served(scrape))
