@@ -35,6 +35,8 @@ public final class KubeNode implements BeforeAllCallback, ParameterResolver {
   /** The proxy snapshotter's name in containerd's configuration (scripts/local-node.sh). */
   private static final String SNAPSHOTTER = "layercache";
 
+  private static final List<String> KINDS = List.of("Active", "Committed", "View");
+
   private static final KubeControlPlane controlPlane = new KubeControlPlane();
   private static final List<String> HOST_TOOLS =
       List.of("/usr/sbin/runc", "/usr/bin/gcc", "/usr/bin/umoci", "/usr/bin/skopeo");
@@ -148,14 +150,20 @@ public final class KubeNode implements BeforeAllCallback, ParameterResolver {
    * Makes containerd forget every snapshot it recorded on the layercache snapshotter, leaves first,
    * as an operator does when the node's store is replaced (docs/containerd.md): containerd keeps
    * its own records of a proxy snapshotter's snapshots, and one whose snapshot the new store lacks
-   * fails every unpack of that layer with "target snapshot ... already exists". Call it before a
-   * test class serves the snapshotter socket from a store of its own, with no pod of the
-   * RuntimeClass left.
+   * fails every unpack of that layer with "target snapshot ... already exists". A test class that
+   * serves the snapshotter socket from a store of its own calls it at its end, while it still
+   * serves the socket (containerd asks the snapshotter) and once no pod of the RuntimeClass is
+   * left.
    */
   public void forgetSnapshots() {
     for (int round = 0; round < 100; round++) {
       List<String[]> snapshots =
-          ctr("snapshots", "ls").lines().skip(1).map(line -> line.trim().split("\\s+")).toList();
+          ctr("snapshots", "ls")
+              .lines()
+              .map(line -> line.trim().split("\\s+"))
+              // rows end in their kind; the header and containerd's warnings do not
+              .filter(columns -> KINDS.contains(columns[columns.length - 1]))
+              .toList();
       if (snapshots.isEmpty()) {
         return;
       }

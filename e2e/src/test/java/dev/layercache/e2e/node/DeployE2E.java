@@ -98,7 +98,6 @@ class DeployE2E {
     node.trustRegistry(proxy.host());
 
     work = Files.createTempDirectory("layercache-deploy-e2e-");
-    node.forgetSnapshots(); // of another test class's store
     agentStore = new StoreLayout(Files.createTempDirectory(node.hostDir(), "agent-store-"));
     overlay = Files.createDirectories(work.resolve("overlay"));
     int apiPort = URI.create(node.admin().getConfiguration().getMasterUrl()).getPort();
@@ -468,6 +467,8 @@ class DeployE2E {
         .atMost(Duration.ofMinutes(2))
         .pollInterval(Duration.ofSeconds(2))
         .until(() -> pinnedLayers().isEmpty());
+    node.forgetSnapshots(); // while the agent still serves them: the next test class has its own
+    // store
     kubectl("delete", "-k", overlay.toString(), "--wait=true", "--timeout=180s");
     await()
         .atMost(Duration.ofMinutes(2))

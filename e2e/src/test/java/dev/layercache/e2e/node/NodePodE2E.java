@@ -60,19 +60,19 @@ class NodePodE2E {
         .create();
     out = Files.createTempDirectory("layercache-node-e2e-");
     store = Files.createTempDirectory("layercache-node-e2e-store-");
-    node.forgetSnapshots(); // of another test class's store
     // The daemon's log stays for a look after the run, beside the node's.
     Path log = Path.of(System.getProperty("basedir", "."), "target", "node-pod-e2e-daemon.log");
     daemon = new DaemonProcess(store, node.snapshotterSocket(), log).start();
   }
 
   @AfterAll
-  static void stop(KubernetesClient admin) throws Exception {
+  static void stop(KubeNode node, KubernetesClient admin) throws Exception {
     admin.namespaces().withName(namespace).delete();
     if (proxy != null) {
       proxy.close();
     }
     if (daemon != null) {
+      node.forgetSnapshots(); // while the daemon still serves them: the next store is another
       daemon.close();
     }
     for (Path dir : Stream.of(out, store).filter(d -> d != null).toList()) {
