@@ -117,8 +117,8 @@ class DeployE2E {
 
   /**
    * The part of the overlay that differs per run: the registry, the API server, and the node's
-   * paths (the agent's store, the snapshotter socket's directory and the kubelet's root, each at
-   * the same path inside the pod as on the node).
+   * paths (the agent's store, the snapshotter socket's directory, the kubelet's root and
+   * containerd's socket directory, each at the same path inside the pod as on the node).
    */
   private static String overlay(Path repo, int apiPort) {
     String env =
@@ -131,6 +131,8 @@ class DeployE2E {
     String store = agentStore.root().toString();
     String run = node.snapshotterSocket().getParent().toString();
     String kubelet = node.kubeletRoot().toString();
+    // The node's own containerd (scripts/local-node.sh), not the host's /run/containerd.
+    Path criSocket = node.containerdRoot().resolveSibling("containerd.sock");
     return "apiVersion: kustomize.config.k8s.io/v1beta1\n"
         + "kind: Kustomization\n"
         // kustomize takes a base only as a relative path
@@ -174,6 +176,13 @@ class DeployE2E {
         + " value: "
         + kubelet
         + "}\n"
+        + "      - {op: replace, path: /spec/template/spec/volumes/3/hostPath/path, value: "
+        + criSocket.getParent()
+        + "}\n"
+        + "      - {op: replace, path: /spec/template/spec/containers/0/volumeMounts/3/mountPath,"
+        + " value: "
+        + criSocket.getParent()
+        + "}\n"
         + "      - {op: replace, path: /spec/template/spec/containers/0/args, value: [--root, "
         + store
         + ", agent, --snapshotter-address, "
@@ -182,7 +191,11 @@ class DeployE2E {
         + kubelet
         + "/plugins/workspace.layercache.dev/csi.sock, --kubelet-registration-dir, "
         + kubelet
-        + "/plugins_registry]}\n";
+        + "/plugins_registry, --cri-address, "
+        + criSocket
+        + ", --cri-runtime-handler, "
+        + KubeNode.RUNTIME_CLASS
+        + "]}\n";
   }
 
   private static void push(Path tarball, String repository) {
@@ -288,6 +301,36 @@ class DeployE2E {
         assertThat(agentStore.layers().resolve(diffId.hex())).isDirectory();
       }
     }
+    // The agent made both images present in containerd for the layercache handler (CRI PullImage):
+    // containerd took every layer from the snapshotter, so the registry served each layer blob
+    // once (to the agent) and containerd's content store holds none.
+    await()
+        .atMost(Duration.ofMinutes(1))
+        .pollInterval(Duration.ofSeconds(2))
+        .untilAsserted(
+            () ->
+                assertThat(
+                        kubectl(
+                            "get",
+                            "nc",
+                            node.name(),
+                            "-o",
+                            "jsonpath={.status.conditions[?(@.type==\"ImagesPresent\")].status}"))
+                    .isEqualTo("True"));
+    String images = node.crictl("images");
+    assertThat(images).contains(appRef().name()).contains(otherRef().name());
+    for (TestImage image : List.of(app, other)) {
+      assertThat(layerBlobGets(image))
+          .as("layer blobs the registry served")
+          .doesNotHaveDuplicates();
+    }
+    assertThat(contentBlobs())
+        .as("containerd's content store holds no layer of the images")
+        .doesNotContainAnyElementsOf(
+            Stream.of(app, other)
+                .flatMap(i -> i.layerDescriptors().stream())
+                .map(d -> d.digest().toString())
+                .toList());
   }
 
   @Test
@@ -490,10 +533,10 @@ class DeployE2E {
   }
 
   /**
-   * A host-network pod of IMAGE (a warmed image: its pods say the RuntimeClass, since containerd
-   * holds none of its layer blobs for overlayfs to unpack) running {@code /bin/tool ARGS} (one
-   * file: print it; two: copy the first to the second), with a workspace volume at /ws when VOLUME
-   * (its volumeAttributes) is set.
+   * A host-network pod of IMAGE (a warmed image, present in containerd for the layercache handler
+   * only: its pods say the RuntimeClass, since containerd holds none of its layer blobs for
+   * overlayfs to unpack) running {@code /bin/tool ARGS} (one file: print it; two: copy the first to
+   * the second), with a workspace volume at /ws when VOLUME (its volumeAttributes) is set.
    */
   private static Pod runPod(
       KubernetesClient admin,
@@ -515,6 +558,8 @@ class DeployE2E {
             .addNewContainer()
             .withName("app")
             .withImage(image.toString())
+            // The agent made the warmed image present in containerd: the kubelet never pulls it.
+            .withImagePullPolicy("Never")
             .withCommand(Stream.concat(Stream.of("/bin/tool"), Stream.of(args.split(" "))).toList())
             .endContainer()
             .endSpec()
