@@ -158,7 +158,7 @@ public final class KubeNode implements BeforeAllCallback, ParameterResolver {
   public void forgetSnapshots() {
     for (int round = 0; round < 100; round++) {
       List<String[]> snapshots =
-          ctr("snapshots", "ls")
+          ctrSnapshots("ls")
               .lines()
               .map(line -> line.trim().split("\\s+"))
               // rows end in their kind; the header and containerd's warnings do not
@@ -170,16 +170,16 @@ public final class KubeNode implements BeforeAllCallback, ParameterResolver {
       List<String> parents = snapshots.stream().map(s -> s.length > 2 ? s[1] : "").toList();
       List<String> leaves =
           snapshots.stream().map(s -> s[0]).filter(key -> !parents.contains(key)).toList();
-      List<String> remove = new ArrayList<>(List.of("snapshots", "rm"));
+      List<String> remove = new ArrayList<>(List.of("rm"));
       remove.addAll(leaves);
-      ctr(remove.toArray(String[]::new));
+      ctrSnapshots(remove.toArray(String[]::new));
     }
     throw new IllegalStateException(
-        "containerd still holds layercache snapshots: " + ctr("snapshots", "ls"));
+        "containerd still holds layercache snapshots: " + ctrSnapshots("ls"));
   }
 
-  /** Runs containerd's ctr in the CRI namespace on the layercache snapshotter. */
-  private String ctr(String... args) {
+  /** Runs {@code ctr snapshots ARGS} in the CRI namespace on the layercache snapshotter. */
+  private String ctrSnapshots(String... args) {
     Path ctr;
     try {
       ctr = KubeControlPlane.toolsBin().resolve("containerd2").toRealPath().resolveSibling("ctr");
@@ -193,11 +193,11 @@ public final class KubeNode implements BeforeAllCallback, ParameterResolver {
                 "--address",
                 node().dir().resolve("containerd/containerd.sock").toString(),
                 "--namespace",
-                "k8s.io"));
-    command.add(args[0]);
-    command.add("--snapshotter");
-    command.add(SNAPSHOTTER);
-    command.addAll(List.of(args).subList(1, args.length));
+                "k8s.io",
+                "snapshots",
+                "--snapshotter",
+                SNAPSHOTTER));
+    command.addAll(List.of(args));
     return KubeControlPlane.run(command, 60);
   }
 

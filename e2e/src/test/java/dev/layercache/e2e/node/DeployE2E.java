@@ -510,8 +510,8 @@ class DeployE2E {
         .atMost(Duration.ofMinutes(2))
         .pollInterval(Duration.ofSeconds(2))
         .until(() -> pinnedLayers().isEmpty());
-    node.forgetSnapshots(); // while the agent still serves them: the next test class has its own
-    // store
+    // While the agent still serves them: the next test class brings a store of its own.
+    node.forgetSnapshots();
     kubectl("delete", "-k", overlay.toString(), "--wait=true", "--timeout=180s");
     await()
         .atMost(Duration.ofMinutes(2))

@@ -72,7 +72,8 @@ class NodePodE2E {
       proxy.close();
     }
     if (daemon != null) {
-      node.forgetSnapshots(); // while the daemon still serves them: the next store is another
+      // While the daemon still serves them: the next test class brings a store of its own.
+      node.forgetSnapshots();
       daemon.close();
     }
     for (Path dir : Stream.of(out, store).filter(d -> d != null).toList()) {
