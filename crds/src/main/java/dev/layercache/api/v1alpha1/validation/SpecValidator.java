@@ -77,7 +77,8 @@ public final class SpecValidator {
     if (platforms != null) {
       v.atMost("spec.platforms", platforms, MAX_PLATFORMS);
       for (int i = 0; i < platforms.size(); i++) {
-        if (!matches(PLATFORM, platforms.get(i))) {
+        if (v.present("spec.platforms[" + i + "]", platforms.get(i))
+            && !matches(PLATFORM, platforms.get(i))) {
           v.add(
               "spec.platforms[" + i + "]",
               quote(platforms.get(i))
@@ -118,7 +119,9 @@ public final class SpecValidator {
     if (pullSecrets != null) {
       v.atMost("spec.pullSecrets", pullSecrets, MAX_SECRETS);
       for (int i = 0; i < pullSecrets.size(); i++) {
-        v.localSecretRef("spec.pullSecrets[" + i + "]", pullSecrets.get(i));
+        if (v.present("spec.pullSecrets[" + i + "]", pullSecrets.get(i))) {
+          v.localSecretRef("spec.pullSecrets[" + i + "]", pullSecrets.get(i));
+        }
       }
     }
     v.upper("spec.upper", spec.getUpper());
@@ -172,6 +175,9 @@ public final class SpecValidator {
     for (int i = 0; i < layers.size(); i++) {
       String path = "spec.layers[" + i + "]";
       LayerRef layer = layers.get(i);
+      if (!v.present(path, layer)) {
+        continue;
+      }
       v.digest(path + ".digest", layer.getDigest());
       v.digest(path + ".diffID", layer.getDiffID());
       if (layer.getDiffID() != null && !diffIds.add(layer.getDiffID())) {
@@ -187,6 +193,9 @@ public final class SpecValidator {
     for (int i = 0; i < workspaces.size(); i++) {
       String path = "spec.workspaces[" + i + "]";
       WorkspaceRef workspace = workspaces.get(i);
+      if (!v.present(path, workspace)) {
+        continue;
+      }
       v.required(path + ".uid", workspace.getUid());
       if (workspace.getUid() != null && !uids.add(workspace.getUid())) {
         v.add(path + ".uid", workspace.getUid() + " is listed twice");
@@ -218,6 +227,15 @@ public final class SpecValidator {
     if (value == null || value.isEmpty()) {
       add(path, "is required");
     }
+  }
+
+  /** A list entry written as {@code - } or {@code null} in YAML arrives as null. */
+  private boolean present(String path, Object entry) {
+    if (entry == null) {
+      add(path, "is empty (null); remove the entry or give it a value");
+      return false;
+    }
+    return true;
   }
 
   private void atMost(String path, List<?> list, int max) {
@@ -270,6 +288,9 @@ public final class SpecValidator {
     }
     atMost(path, refs, MAX_SECRETS);
     for (int i = 0; i < refs.size(); i++) {
+      if (!present(path + "[" + i + "]", refs.get(i))) {
+        continue;
+      }
       name(path + "[" + i + "].name", refs.get(i).getName(), DNS_SUBDOMAIN, 253);
       name(path + "[" + i + "].namespace", refs.get(i).getNamespace(), DNS_LABEL, 63);
     }
@@ -290,6 +311,9 @@ public final class SpecValidator {
     for (int i = 0; i < expressions.size(); i++) {
       String itemPath = path + ".matchExpressions[" + i + "]";
       LabelSelectorRequirement expression = expressions.get(i);
+      if (!present(itemPath, expression)) {
+        continue;
+      }
       required(itemPath + ".key", expression.getKey());
       boolean hasValues = expression.getValues() != null && !expression.getValues().isEmpty();
       String operator = expression.getOperator();
@@ -349,6 +373,9 @@ public final class SpecValidator {
     for (int i = 0; i < sources.size(); i++) {
       LayerSource source = sources.get(i);
       String sourcePath = path + "[" + i + "]";
+      if (!present(sourcePath, source)) {
+        continue;
+      }
       if (source.getRegistry() == null) {
         add(sourcePath + ".registry", "is required");
       } else if (!matches(REGISTRY, source.getRegistry())) {

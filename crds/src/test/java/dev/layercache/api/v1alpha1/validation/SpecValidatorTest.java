@@ -17,7 +17,9 @@ import dev.layercache.api.v1alpha1.UpperLayerSpec;
 import dev.layercache.api.v1alpha1.WorkspaceRef;
 import io.fabric8.kubernetes.api.model.LabelSelector;
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
+import io.fabric8.kubernetes.api.model.LabelSelectorRequirement;
 import io.fabric8.kubernetes.api.model.Quantity;
+import java.util.Arrays;
 import java.util.List;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
@@ -26,6 +28,7 @@ class SpecValidatorTest {
 
   private static final String DIFF_A = "sha256:" + "a".repeat(64);
   private static final String DIFF_B = "sha256:" + "b".repeat(64);
+  private static final String EMPTY = "is empty (null); remove the entry or give it a value";
 
   @Test
   void aMinimalLayerCacheIsValid() {
@@ -210,6 +213,41 @@ class SpecValidatorTest {
                 + " lowercase letters and digits, separated by '/', '.', '_', '__' or '-'",
             "spec.layers[2].diffID: " + DIFF_A + " is listed twice",
             "spec.workspaces[0].lowers[1]: " + DIFF_B + " is not in spec.layers");
+  }
+
+  @Test
+  void anEmptyListEntryIsAProblemAtItsPath() {
+    // "- " or "null" in a YAML list arrives as a null element (a fuzzer found the first one).
+    LayerCache lc =
+        layerCache(
+            spec -> {
+              spec.setPlatforms(Arrays.asList("linux/amd64", null));
+              spec.setPullSecrets(Arrays.asList((SecretRef) null));
+              LabelSelector selector = new LabelSelector();
+              selector.setMatchExpressions(Arrays.asList((LabelSelectorRequirement) null));
+              spec.setNodeSelector(selector);
+            });
+    assertThat(SpecValidator.validate(lc))
+        .containsExactly(
+            "spec.nodeSelector.matchExpressions[0]: " + EMPTY,
+            "spec.platforms[1]: " + EMPTY,
+            "spec.pullSecrets[0]: " + EMPTY);
+    assertThat(
+            SpecValidator.validate(
+                workspace(spec -> spec.setPullSecrets(Arrays.asList((LocalSecretRef) null)))))
+        .containsExactly("spec.pullSecrets[0]: " + EMPTY);
+    NodeCacheSpec spec = new NodeCacheSpec();
+    LayerRef sourceless = layer(DIFF_A);
+    sourceless.setSources(Arrays.asList((LayerSource) null));
+    spec.setLayers(Arrays.asList(null, sourceless));
+    spec.setWorkspaces(Arrays.asList((WorkspaceRef) null));
+    NodeCache nc = new NodeCache();
+    nc.setSpec(spec);
+    assertThat(SpecValidator.validate(nc))
+        .containsExactly(
+            "spec.layers[0]: " + EMPTY,
+            "spec.layers[1].sources[0]: " + EMPTY,
+            "spec.workspaces[0]: " + EMPTY);
   }
 
   private static LayerCache layerCache(Consumer<LayerCacheSpec> edit) {
