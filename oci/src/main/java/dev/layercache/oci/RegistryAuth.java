@@ -23,6 +23,8 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class RegistryAuth {
   private static final long DEFAULT_TOKEN_SECONDS = 60;
+  // A longer expires_in is taken as a day: the service's number must not overflow the clock.
+  private static final long MAX_TOKEN_SECONDS = 24 * 60 * 60;
 
   record Token(String value, Instant expires) {}
 
@@ -170,7 +172,8 @@ final class RegistryAuth {
     if (value.isEmpty()) {
       throw new IOException("token service " + realm + " answered without a token");
     }
-    long seconds = json.path("expires_in").asLong(DEFAULT_TOKEN_SECONDS);
+    long seconds =
+        Math.min(json.path("expires_in").asLong(DEFAULT_TOKEN_SECONDS), MAX_TOKEN_SECONDS);
     // Renew a little early so a token does not expire between check and use.
     Instant expires = now.plusSeconds(Math.max(seconds - Math.min(10, seconds / 2), 1));
     return new Token(value, expires);
