@@ -48,8 +48,21 @@ fi
 # Fuzzing (docs/fuzzing.md): each @FuzzTest in its own JVM for FuzzBudget.CI (6 s), two JVMs at a
 # time; findings fail the run. Every target: the parsers, the unpacker, and each service the node
 # daemon serves (containerd's snapshotter, CSI, the CLI's local API).
-./mvnw -B -ntp -Pfuzz -pl oci,node-agent -am test -Dsurefire.failIfNoSpecifiedTests=false \
-  -Dtest='ImageReferenceFuzzTest,ManifestFuzzTest,AuthChallengeFuzzTest,DockerConfigFuzzTest,LayerUnpackerFuzzTest,LayerDecodeFuzzTest,ManifestsFuzzTest,SnapshotsServiceFuzzTest,NodeServiceFuzzTest,LocalApiFuzzTest'
+# Jazzer writes a finding into the target's Inputs directory, which a clean clone then drops:
+# print each one, so the CI log alone is enough to recreate it and run it as a regression test.
+fuzz_started=$(mktemp)
+trap 'rm -f "$fuzz_started"' EXIT
+if ! ./mvnw -B -ntp -Pfuzz -pl oci,node-agent -am test -Dsurefire.failIfNoSpecifiedTests=false \
+  -Dtest='ImageReferenceFuzzTest,ManifestFuzzTest,AuthChallengeFuzzTest,DockerConfigFuzzTest,LayerUnpackerFuzzTest,LayerDecodeFuzzTest,ManifestsFuzzTest,SnapshotsServiceFuzzTest,NodeServiceFuzzTest,LocalApiFuzzTest'; then
+  findings=$(find oci node-agent -path '*/target' -prune -o -name 'crash-*' -newer "$fuzz_started" -print)
+  echo "the fuzz step failed; inputs it found: ${findings:-none (see the test output above)}" >&2
+  for finding in $findings; do
+    echo "recreate $finding ($(wc -c <"$finding") bytes) with:" >&2
+    echo "  echo '$(base64 -w0 "$finding")' | base64 -d > $finding" >&2
+  done
+  [ -z "$findings" ] || echo "the normal suite runs each as a regression test (docs/fuzzing.md)" >&2
+  exit 1
+fi
 
 # The README's first command goes through the launcher: check that it starts the built CLI.
 ./layercache --version
