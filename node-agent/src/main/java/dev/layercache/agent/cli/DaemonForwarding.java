@@ -5,7 +5,6 @@ import dev.layercache.agent.store.StoreLayout;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
@@ -29,7 +28,7 @@ final class DaemonForwarding {
   static Optional<String> refusedInDaemon(String[] args) {
     CommandLine.ParseResult sub;
     try {
-      sub = new CommandLine(new LayercacheCommand()).parseArgs(args).subcommand();
+      sub = daemonSide(new CommandLine(new LayercacheCommand())).parseArgs(args).subcommand();
     } catch (CommandLine.ParameterException e) {
       return Optional.empty();
     }
@@ -62,6 +61,15 @@ final class DaemonForwarding {
       return Optional.empty();
     }
     Path socket = new StoreLayout(top.root).daemonSocket();
-    return LocalApi.forward(socket, List.of(args), Path.of("").toAbsolutePath(), out, err);
+    return LocalApi.forward(socket, parsed.expandedArgs(), Path.of("").toAbsolutePath(), out, err);
+  }
+
+  /**
+   * The daemon reads no {@code @file}: the client expanded them where it runs, with its own rights.
+   * The daemon would look the name up in its own directory, as root, and {@code @/dev/zero} would
+   * never end while every other client waits.
+   */
+  static CommandLine daemonSide(CommandLine cli) {
+    return cli.setExpandAtFiles(false);
   }
 }

@@ -190,7 +190,7 @@ public final class LayercacheCommand {
       err.flush();
       return EXIT_FAILED;
     }
-    return execute(new LayercacheCommand(), Path.of(""), out, err, args);
+    return execute(new CommandLine(new LayercacheCommand()), Path.of(""), out, err, args);
   }
 
   /**
@@ -214,12 +214,16 @@ public final class LayercacheCommand {
     LayercacheCommand top = new LayercacheCommand();
     top.daemonStore = store;
     top.daemonWorkspaces = workspaces;
-    return execute(top, cwd, out, err, args.toArray(String[]::new));
+    return execute(
+        DaemonForwarding.daemonSide(new CommandLine(top)),
+        cwd,
+        out,
+        err,
+        args.toArray(String[]::new));
   }
 
   private static int execute(
-      LayercacheCommand top, Path cwd, PrintWriter out, PrintWriter err, String... args) {
-    CommandLine cli = new CommandLine(top);
+      CommandLine cli, Path cwd, PrintWriter out, PrintWriter err, String... args) {
     helpEverywhere(cli);
     cli.registerConverter(Path.class, cwd::resolve);
     cli.setOut(out);
