@@ -16,6 +16,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Fetches the layers the CRI plugin names: with {@code disable_snapshot_annotations = false} each
@@ -24,6 +26,8 @@ import java.util.concurrent.CompletableFuture;
  * credentials) into the store, as stargz does for its remote layers.
  */
 public final class CriLabelledLayers implements ColdLayers {
+  private static final Logger LOG = LoggerFactory.getLogger(CriLabelledLayers.class);
+
   private final RegistryClient registry;
   private final LayerFetcher fetcher;
   private final DiskBudget budget;
@@ -51,10 +55,18 @@ public final class CriLabelledLayers implements ColdLayers {
     if (image == null || layerDigest == null) {
       return Optional.empty();
     }
-    ImageReference ref = ImageReference.parse(image);
-    String manifest = labels.get(Labels.CRI_MANIFEST_DIGEST);
-    if (manifest != null) {
-      ref = ref.withDigest(Digest.parse(manifest));
+    ImageReference ref;
+    try {
+      ref = ImageReference.parse(image);
+      String manifest = labels.get(Labels.CRI_MANIFEST_DIGEST);
+      if (manifest != null) {
+        ref = ref.withDigest(Digest.parse(manifest));
+      }
+    } catch (IllegalArgumentException unreadable) {
+      // Labels that name no image this pull can read name no layer it can fetch: containerd
+      // unpacks the layer itself, as it does when there are no labels.
+      LOG.warn("Prepare of {}: CRI labels name no image layercache reads: {}", chainId, unreadable);
+      return Optional.empty();
     }
     ResolvedImage resolved = registry.resolve(ref, platform);
     Optional<Layer> layer =
