@@ -1,20 +1,31 @@
 #!/usr/bin/env bash
-# Cold pull + unpack (empty store) of the same images from a loopback registry, in the same run:
-#   layercache pull (the CLI: a fresh JVM each time, so JVM start and JIT warm-up are included;
-#   with the class-data-sharing archive the ./layercache launcher keeps)
-#   vs containerd `ctr images pull` vs skopeo copy + umoci unpack
-#   vs the raw pipeline `curl | pigz -d | tar -x` (all layers in parallel), a lower bound.
-# Runs are interleaved (one of each tool per round) so that load on the machine hits all alike, and
-# each run writes to a freshly made ext4 filesystem (a loop device), so that no tool pays for the
-# inodes another just deleted (ext4 skips recently freed inodes, which slows creating files).
-# Then the agent's case: the same pulls inside one warm JVM (PullBenchmark, after 2 warm-ups),
-# which is how the long-running node agent pulls.
+# Cold pull + unpack of the same images from a loopback registry, every tool in every round:
+#   daemon      a pull through a running `layercache daemon` (the node's path): one JSON request
+#               line to ROOT/daemon.sock (socat), so no client JVM is counted
+#   cli         `layercache pull` without a daemon: a fresh JVM each time (JVM start and JIT
+#               included), through the ./layercache launcher and its class-data archive
+#   containerd  `ctr images pull` (fetch + unpack with the overlayfs snapshotter), restarted per run
+#   skopeo      skopeo copy + umoci unpack
+#   raw         `curl | pigz -d | tar -x` (or zstd -d) per layer, all layers at once, nothing
+#               verified: the lower bound
+# Each run writes to a newly made ext4 filesystem (a loop device), so that no tool pays for the
+# inodes another just deleted (ext4 skips recently freed inodes when it allocates). The order of
+# the tools rotates from round to round, so none always runs after the same neighbour.
 #
-#   sudo bench/pull.sh                    # REPS=5 IMAGES="harness/python-app:1.0 harness/python-app:1.0-zstd"
+# The daemon is started per round on its own fresh filesystem and warmed up (JIT) by pulling a
+# gzip and a zstd image that share no layer with the measured ones; then the timed pull. So its
+# store is empty of the image's layers and its JVM is warm, as on a node that has pulled before.
+#
+# An entry "A>B" of IMAGES times the pull of B into a store (or containerd root, or OCI layout)
+# that already holds A: B's layers shared with A are not fetched again (the raw pipeline fetches
+# only B's other layers; umoci has no layer sharing and unpacks all of B).
+#
+#   sudo bench/pull.sh        # REPS=5; writes bench/results/pull.{tsv,md,svg}
+#   SUMMARY_ONLY=1 bench/pull.sh   # table and chart again from bench/results/pull.tsv
 #
 # Images come from the realistic-image harness (../shared/tools/realistic-images: debootstrap-built
 # Debian + python images, pushed to 127.0.0.1:5000); it is run once when its images are missing.
-# Processes this script starts (registry, containerd) are stopped by PID at exit.
+# Processes this script starts (registry, containerd, daemons) are stopped by PID at exit.
 set -euo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 HARNESS=${HARNESS:-$REPO/../shared/tools/realistic-images}
@@ -22,49 +33,86 @@ export H=${H:-${TMPDIR:-/tmp}/layercache-harness}
 # shellcheck source=/dev/null
 . "$HARNESS/lib.sh"
 REPS=${REPS:-5}
-IMAGES=${IMAGES:-"harness/python-app:1.0 harness/python-app:1.0-zstd"}
+IMAGES=${IMAGES:-"harness/python-app:1.0 harness/python-app:1.0-zstd harness/python-app:1.0>harness/python-worker:1.0"}
+TOOLS=(daemon cli containerd skopeo raw)
+WARM_UP=bench/warm-up
 B=$H/bench-layercache
 OUT=${OUT:-$REPO/bench/results}
 C="ctr -a $CTRD_SOCK -n bench"
 mkdir -p "$B" "$OUT"
+TSV=$OUT/pull.tsv
+HEADER=$OUT/pull.header
 
 # "median min max" of the numbers on stdin; "n/a" when a tool failed every time (umoci 0.4 cannot unpack zstd)
 stats() { { grep -v FAIL || true; } | sort -n | awk '{a[NR]=$1} END{if (NR==0) print "n/a n/a n/a"; else printf "%.3f %s %s\n", (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2, a[1], a[NR]}'; }
+tool_stats() { awk -F'\t' -v r="$1" -v t="$2" '$1==r && $2==t {print $4}' "$TSV" | stats; }
 
-TSV=$OUT/pull.tsv
-LOAD=$OUT/pull.load
 summarize() {
-{
-  echo "Cold pull + unpack, median (min-max) of $REPS interleaved runs, $(date -u +%F)"
-  echo "Machine: $(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo), $(nproc) cores, kernel $(uname -r)"
-  [ -s "$LOAD" ] && echo "Load (uptime) at start and end: $(paste -sd ';' "$LOAD")"
-  echo
-  echo "| image | layercache CLI | agent (warm JVM) | containerd | skopeo+umoci | curl\\|pigz\\|tar | containerd / CLI | containerd / agent | skopeo+umoci / CLI | CLI / raw | agent / raw |"
-  echo "|---|---|---|---|---|---|---|---|---|---|---|"
-  for ref in $IMAGES; do
-    declare -A st=()
-    for tool in layercache agent_warm containerd skopeo_umoci raw; do
-      st[$tool]=$(awk -F'\t' -v r="$ref" -v t="$tool" '$1==r && $2==t {print $4}' "$TSV" | stats)
+  local dat=$OUT/pull.dat ref tool
+  {
+    cat "$HEADER"
+    echo
+    echo "| image | daemon | CLI | containerd | skopeo+umoci | curl\\|pigz\\|tar | containerd / daemon | daemon / raw | containerd / CLI |"
+    echo "|---|---|---|---|---|---|---|---|---|"
+    : >"$dat"
+    for ref in $IMAGES; do
+      declare -A st=()
+      for tool in "${TOOLS[@]}"; do st[$tool]=$(tool_stats "$ref" "$tool"); done
+      awk -v r="${ref/>/ then }" -v d="${st[daemon]}" -v l="${st[cli]}" -v c="${st[containerd]}" -v s="${st[skopeo]}" -v w="${st[raw]}" '
+        function m(x) { split(x, f, " "); return f[1] }
+        function t(x) { split(x, f, " "); return f[1] == "n/a" ? "n/a" : sprintf("%.2f s (%.2f-%.2f)", f[1], f[2], f[3]) }
+        function q(x, y) { return (m(x) == "n/a" || m(y) == "n/a") ? "n/a" : sprintf("%.2fx", m(x) / m(y)) }
+        BEGIN { printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
+                r, t(d), t(l), t(c), t(s), t(w), q(c, d), q(d, w), q(c, l) }'
+      # gnuplot rows: label, then median min max per tool ("-" where a tool failed every time)
+      printf '"%s"' "${ref/>/ then }" >>"$dat"
+      for tool in "${TOOLS[@]}"; do printf ' %s' "${st[$tool]//n\/a/-}" >>"$dat"; done
+      echo >>"$dat"
     done
-    awk -v r="$ref" -v l="${st[layercache]}" -v a="${st[agent_warm]}" -v c="${st[containerd]}" -v s="${st[skopeo_umoci]}" -v w="${st[raw]}" '
-      function m(x) { split(x, f, " "); return f[1] }
-      function t(x) { split(x, f, " "); return f[1] == "n/a" ? "n/a" : sprintf("%.2f s (%.2f-%.2f)", f[1], f[2], f[3]) }
-      function q(x, y) { return (m(x) == "n/a" || m(y) == "n/a") ? "n/a" : sprintf("%.2fx", m(x) / m(y)) }
-      BEGIN { printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
-              r, t(l), t(a), t(c), t(s), t(w), q(c, l), q(c, a), q(s, l), q(l, w), q(a, w) }'
-  done
-} | tee "$OUT/pull.md"
+  } | tee "$OUT/pull.md"
+  chart "$dat" "$OUT/pull.svg"
 }
+
+chart() {  # chart DAT SVG: medians per tool and image, bars from min to max
+  gnuplot <<EOF
+set terminal svg size 900,420 dynamic font "sans,12"
+set output "$2"
+set title "Cold pull + unpack from a loopback registry (median of $REPS, bars: min-max)"
+set ylabel "seconds"
+set yrange [0:*]
+set style data histograms
+set style histogram errorbars gap 2 lw 1
+set style fill solid 0.8 border -1
+set key top left
+set grid ytics
+set datafile missing "-"
+plot "$1" using 2:3:4:xtic(1) title "layercache daemon", \
+     "" using 5:6:7 title "layercache CLI", \
+     "" using 8:9:10 title "containerd", \
+     "" using 11:12:13 title "skopeo+umoci", \
+     "" using 14:15:16 title "curl|pigz|tar"
+EOF
+}
+
 if [ "${SUMMARY_ONLY:-0}" = 1 ]; then summarize; exit 0; fi
 
-for tool in ctr skopeo umoci pigz curl jq zstd; do
+# What this script needs beyond the harness (which installs the rest when it runs).
+need=""
+command -v socat >/dev/null || need="$need socat"
+command -v gnuplot >/dev/null || need="$need gnuplot-nox"
+if [ -n "$need" ]; then
+  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $need >/dev/null
+fi
+[ -s "$H/images.tsv" ] || "$HARNESS/setup.sh"
+for tool in ctr containerd skopeo umoci pigz curl jq zstd mkfs.ext4; do
   command -v "$tool" >/dev/null || { echo "missing $tool: run $HARNESS/setup.sh (it installs them)"; exit 1; }
 done
-[ -s "$H/images.tsv" ] || "$HARNESS/setup.sh"
 
 started_registry=0
+daemon_pid=
 cleanup() {
   set +e
+  stop_daemon
   stop_containerd
   umount_below "$B/"
   umount_below "$H/containerd/"
@@ -74,16 +122,38 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 if ! pid_alive "$RUN/registry.pid" docker-registry; then start_registry; started_registry=1; fi
 
+# A copy of the launcher and what it runs: edits to the sources during the run change nothing
+# (the launcher rebuilds only when it sees the sources, which the copy does not have).
 echo "building layercache ..." >&2
-"$REPO/layercache" --version >/dev/null
-(cd "$REPO" && ./mvnw -q -B -o -pl node-agent -am test-compile -Dspotless.check.skip=true)
-# Run the built jar directly (the launcher would rebuild if sources changed during the benchmark),
-# with the class-data-sharing archive the launcher makes on its first run after a build.
-rm -f "$REPO/node-agent/target/layercache.jsa"
-"$REPO/layercache" --root "$B/cds-warm-up" pull "$REG_ADDR/${IMAGES%% *}" >/dev/null 2>&1
-rm -rf "$B/cds-warm-up"
-LAYERCACHE=(java -XX:SharedArchiveFile="$REPO/node-agent/target/layercache.jsa" -Xlog:cds=off -Xlog:cds+dynamic=off
-  ${LAYERCACHE_JAVA_OPTS:-} -cp "$REPO/node-agent/target/layercache.jar:$REPO/node-agent/target/lib/*" dev.layercache.agent.Main)
+(cd "$REPO" && ./mvnw -q -B -o -pl node-agent -am package -DskipTests -Dspotless.check.skip=true)
+DIST=$B/dist
+rm -rf "$DIST"
+mkdir -p "$DIST/node-agent/target"
+cp "$REPO/layercache" "$DIST/"
+cp -r "$REPO/node-agent/target/layercache.jar" "$REPO/node-agent/target/lib" "$DIST/node-agent/target/"
+LAYERCACHE=$DIST/layercache
+# The launcher writes its class-data archive on its first run after a build: not a measured one.
+"$LAYERCACHE" --root "$B/archive-run" pull "$REG_ADDR/${IMAGES%% *}" >/dev/null 2>&1
+rm -rf "$B/archive-run"
+
+# The warm-up image: the harness's Debian rootfs under /warm-up (so no layer equals a measured
+# one), as gzip and as zstd. Built once; kept in the registry.
+have_tag() { curl -fsS -o /dev/null -H 'Accept: application/vnd.oci.image.manifest.v1+json' "$REG/v2/$WARM_UP/manifests/$1"; }
+if ! have_tag gzip || ! have_tag zstd; then
+  echo "pushing the warm-up image $WARM_UP ..." >&2
+  rm -rf "$B/warm-up-oci" "$B/warm-up-dir"
+  umoci --log warn init --layout "$B/warm-up-oci"
+  umoci --log warn new --image "$B/warm-up-oci:warm-up"
+  umoci --log warn insert --image "$B/warm-up-oci:warm-up" "$BUILD/minbase-rootfs" /warm-up
+  skopeo --insecure-policy copy -q --dest-tls-verify=false "oci:$B/warm-up-oci:warm-up" "docker://$REG_ADDR/$WARM_UP:gzip"
+  # skopeo reuses a gzip blob rather than recompress it (see the harness's push_zstd): push from an
+  # uncompressed copy with a private blob-info cache.
+  skopeo --insecure-policy copy -q --dest-decompress "oci:$B/warm-up-oci:warm-up" "dir:$B/warm-up-dir"
+  mkdir -p /var/lib/containers/cache
+  unshare -m sh -ec "mount -t tmpfs tmpfs /var/lib/containers/cache && skopeo --insecure-policy copy -q \
+    --dest-tls-verify=false --dest-compress-format zstd dir:$B/warm-up-dir docker://$REG_ADDR/$WARM_UP:zstd"
+  rm -rf "$B/warm-up-oci" "$B/warm-up-dir"
+fi
 
 # fresh_fs DIR: mount a new, empty ext4 filesystem (4 GiB sparse image) at DIR
 fresh_fs() {
@@ -100,36 +170,82 @@ fresh_fs() {
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN{printf "%.3f", b-a}'; }
 
-run_layercache() {
-  fresh_fs "$B/lc"
+# through_daemon ROOT ARGS...: runs a CLI command line in the daemon serving ROOT; fails unless it exits 0
+through_daemon() {
+  local root=$1; shift
+  jq -cn --arg cwd "$PWD" '{args: $ARGS.positional, cwd: $cwd}' --args "$@" \
+    | socat -t 600 - "UNIX-CONNECT:$root/daemon.sock" | tail -n 1 | grep -qx '{"exit":0}'
+}
+
+stop_daemon() {
+  [ -n "$daemon_pid" ] || return 0
+  kill -TERM "$daemon_pid" 2>/dev/null
+  wait "$daemon_pid" 2>/dev/null
+  daemon_pid=
+  umount_below "$B/daemon"
+}
+
+start_daemon() {  # a daemon on a fresh filesystem, warmed up unless $1 is "cold"; its root is $B/daemon/store
+  stop_daemon
+  fresh_fs "$B/daemon"
+  "$LAYERCACHE" --root "$B/daemon/store" daemon --snapshotter-address "$B/daemon/snapshotter.sock" \
+    >"$LOGS/bench-daemon.log" 2>&1 &
+  daemon_pid=$!
+  local i
+  for i in $(seq 1 300); do [ -S "$B/daemon/store/daemon.sock" ] && break; sleep 0.1; done
+  [ "${1:-}" = cold ] || through_daemon "$B/daemon/store" pull "$REG_ADDR/$WARM_UP:gzip" "$REG_ADDR/$WARM_UP:zstd"
+}
+
+# Each prepare_TOOL makes the tool's empty place and, for "A>B", pulls A into it untimed;
+# each run_TOOL then times the pull of B and prints seconds, or FAIL.
+prepare_daemon() { start_daemon && { [ -z "$1" ] || through_daemon "$B/daemon/store" pull "$REG_ADDR/$1"; }; }
+run_daemon() {
   local t; t=$(now)
-  "${LAYERCACHE[@]}" --root "$B/lc/store" pull "$REG_ADDR/$1" >/dev/null 2>&1 || { echo FAIL; return; }
+  through_daemon "$B/daemon/store" pull "$REG_ADDR/$1" || { echo FAIL; return; }
   elapsed "$t"
 }
 
-run_containerd() {
+prepare_cli() { fresh_fs "$B/cli"; [ -z "$1" ] || "$LAYERCACHE" --root "$B/cli/store" pull "$REG_ADDR/$1" >/dev/null 2>&1; }
+run_cli() {
+  local t; t=$(now)
+  "$LAYERCACHE" --root "$B/cli/store" pull "$REG_ADDR/$1" >/dev/null 2>&1 || { echo FAIL; return; }
+  elapsed "$t"
+}
+
+prepare_containerd() {
   stop_containerd; umount_below "$H/containerd/"; rm -rf "$CTRD_STATE"
   fresh_fs "$CTRD_ROOT"
   start_containerd >/dev/null 2>&1; sync
+  [ -z "$1" ] || $C images pull --plain-http "$REG_ADDR/$1" >/dev/null 2>&1
+}
+run_containerd() {
   local t; t=$(now)
   $C images pull --plain-http "$REG_ADDR/$1" >/dev/null 2>&1 || { echo FAIL; return; }
   elapsed "$t"
 }
 
-run_skopeo_umoci() {
+prepare_skopeo() {
   fresh_fs "$B/sk"
+  [ -z "$1" ] || skopeo --insecure-policy copy -q --src-tls-verify=false "docker://$REG_ADDR/$1" "oci:$B/sk/oci:prior" >/dev/null 2>&1
+}
+run_skopeo() {
   local t; t=$(now)
   skopeo --insecure-policy copy -q --src-tls-verify=false "docker://$REG_ADDR/$1" "oci:$B/sk/oci:img" >/dev/null 2>&1 \
     && umoci unpack --image "$B/sk/oci:img" "$B/sk/bundle" >/dev/null 2>&1 || { echo FAIL; return; }
   elapsed "$t"
 }
 
-run_raw() {  # per layer: curl | decompress | tar -x, all layers at once
-  local repo=${1%%:*} tag=${1#*:} m d i=0 t
-  m=$(curl -fsS -H 'Accept: application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json' "$REG/v2/$repo/manifests/$tag")
-  fresh_fs "$B/raw"
+layers_of() {  # digest,mediaType per layer of an image
+  curl -fsS -H 'Accept: application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json' \
+    "$REG/v2/${1%%:*}/manifests/${1#*:}" | jq -r '.layers[] | .digest + "," + .mediaType'
+}
+raw_prior=
+prepare_raw() { fresh_fs "$B/raw"; raw_prior=${1:+$(layers_of "$1")}; }
+run_raw() {  # per layer A lacks: curl | decompress | tar -x, all layers at once
+  local repo=${1%%:*} d i=0 t todo
+  todo=$(layers_of "$1" | grep -vxF -e "${raw_prior:-none}" || true)
   t=$(now)
-  for d in $(echo "$m" | jq -r '.layers[] | .digest + "," + .mediaType'); do
+  for d in $todo; do
     local dig=${d%%,*} mt=${d#*,} dec="pigz -dc"
     case "$mt" in *zstd) dec="zstd -dcq";; *tar) dec="cat";; esac
     mkdir -p "$B/raw/$i"
@@ -140,35 +256,33 @@ run_raw() {  # per layer: curl | decompress | tar -x, all layers at once
   elapsed "$t"
 }
 
-run_agent_warm() {  # prints REPS lines of seconds
-  local cp
-  cp=$REPO/node-agent/target/classes:$REPO/node-agent/target/test-classes:$(ls "$REPO"/node-agent/target/lib/*.jar | tr '\n' ':')
-  fresh_fs "$B/agent"
-  java -cp "$cp" dev.layercache.agent.store.PullBenchmark "$B/agent/store" "$REG_ADDR/$1" 2 "$REPS"
-}
-
-
-
+{
+  echo "Cold pull + unpack, median (min-max) of $REPS interleaved rounds, $(date -u '+%F %H:%M') UTC, commit $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+  echo "Machine: $(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo), $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo), kernel $(uname -r), $(java -version 2>&1 | head -n 1)"
+  echo "Load average (1, 5, 15 min) at the start: $(cut -d' ' -f1-3 /proc/loadavg)"
+} >"$HEADER"
 printf 'image\ttool\trep\tseconds\n' >"$TSV"
-uptime | sed "s/.*load average/load average/" >"$LOAD"
 for ref in $IMAGES; do
+  prior= image=$ref
+  case "$ref" in *">"*) prior=${ref%%>*} image=${ref#*>};; esac
   for rep in $(seq 1 "$REPS"); do
-    for tool in layercache containerd skopeo_umoci raw; do
-      s=$("run_$tool" "$ref")
+    for k in "${!TOOLS[@]}"; do
+      tool=${TOOLS[$(((k + rep) % ${#TOOLS[@]}))]}
+      if "prepare_$tool" "$prior" >/dev/null 2>&1; then s=$("run_$tool" "$image"); else s=FAIL; fi
       printf '%s\t%s\t%s\t%s\n' "$ref" "$tool" "$rep" "$s" >>"$TSV"
       echo "$ref $tool #$rep: ${s}s" >&2
     done
   done
 done
 
-for ref in $IMAGES; do
-  rep=0
-  for s in $(run_agent_warm "$ref"); do
-    rep=$((rep + 1))
-    printf '%s\t%s\t%s\t%s\n' "$ref" agent_warm "$rep" "$s" >>"$TSV"
-    echo "$ref agent (warm JVM) #$rep: ${s}s" >&2
-  done
-done
-
-uptime | sed "s/.*load average/load average/" >>"$LOAD"
+# The daemon's memory while two pulls are asked of it at once (its local API runs them one after
+# the other): the peak resident set (VmHWM) of a daemon that pulled nothing before.
+echo "daemon memory ..." >&2
+start_daemon cold
+through_daemon "$B/daemon/store" pull "$REG_ADDR/harness/python-app:1.0" & first=$!
+through_daemon "$B/daemon/store" pull "$REG_ADDR/$WARM_UP:gzip" & second=$!
+wait "$first" "$second"
+echo "Daemon memory: peak RSS $(awk '/VmHWM/ {printf "%.0f MB", $2 / 1024}' "/proc/$daemon_pid/status") while asked to pull harness/python-app:1.0 and $WARM_UP:gzip at once" >>"$HEADER"
+stop_daemon
+echo "Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$HEADER"
 summarize
