@@ -173,7 +173,7 @@ elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN{printf "%.3f", b-a}'; }
 # through_daemon ROOT ARGS...: runs a CLI command line in the daemon serving ROOT; fails unless it exits 0
 through_daemon() {
   local root=$1; shift
-  jq -cn --arg cwd "$PWD" '{args: $ARGS.positional, cwd: $cwd}' --args "$@" \
+  printf '%s\n' --root "$root" "$@" | jq -cRn --arg cwd "$PWD" '{args: [inputs], cwd: $cwd}' \
     | socat -t 600 - "UNIX-CONNECT:$root/daemon.sock" | tail -n 1 | grep -qx '{"exit":0}'
 }
 

@@ -13,6 +13,8 @@ command -v promtool >/dev/null || need_pkgs+=(prometheus) # promtool checks depl
 # containerd's snapshotter tests: Debian's containerd and runc; gcc builds their static test program.
 [ -x /usr/bin/containerd ] && [ -x /usr/sbin/runc ] || need_pkgs+=(containerd runc)
 [ -x /usr/bin/gcc ] && [ -f /usr/lib/x86_64-linux-gnu/libc.a ] || need_pkgs+=(gcc libc6-dev)
+# The gzip decoder's igzip path (IgzipInputStream): Debian's ISA-L.
+ldconfig -p | grep -q 'libisal\.so\.2 ' || need_pkgs+=(libisal2)
 # The local node (scripts/local-node.sh): its one CNI configuration is the loopback plugin.
 [ -x /usr/lib/cni/loopback ] || need_pkgs+=(containernetworking-plugins)
 # The Java base image of the operator and agent images (scripts/java-base-image.sh).

@@ -5,6 +5,7 @@ import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Map;
+import java.util.Optional;
 import java.util.zip.GZIPInputStream;
 
 /** How a layer blob is compressed, from its media type, and how to read it uncompressed. */
@@ -52,11 +53,16 @@ public enum LayerCompression {
   public InputStream open(InputStream blob) throws IOException {
     return switch (this) {
       case NONE -> blob;
-      // Layers may be several concatenated gzip members (eStargz): read them all. The JDK's
-      // GZIPInputStream (faster than commons-compress here) looks for a next member only when
-      // available() says more input is there, which a network stream need not say; so ask a
-      // stream whose available() waits for the next byte.
-      case GZIP -> new GZIPInputStream(new WaitingAvailable(blob), BUFFER_SIZE);
+      // Layers may be several concatenated gzip members (eStargz): read them all. igzip when
+      // libisal2 is installed; else the JDK's GZIPInputStream (faster than commons-compress
+      // here), which looks for a next member only when available() says more input is there,
+      // which a network stream need not say; so it gets a stream whose available() waits.
+      case GZIP -> {
+        Optional<InputStream> igzip = IgzipInputStream.open(blob);
+        yield igzip.isPresent()
+            ? igzip.get()
+            : new GZIPInputStream(new WaitingAvailable(blob), BUFFER_SIZE);
+      }
       case ZSTD -> new ZstdInputStreamNoFinalizer(blob); // reads consecutive frames, too
     };
   }
