@@ -65,7 +65,7 @@ summarize() {
         BEGIN { printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
                 r, t(d), t(l), t(c), t(s), t(w), q(c, d), q(d, w), q(c, l) }'
       # gnuplot rows: label, then median min max per tool ("-" where a tool failed every time)
-      printf '"%s"' "${ref/>/ then }" >>"$dat"
+      label=${ref//harness\//}; printf '"%s"' "${label/>/ then }" >>"$dat"
       for tool in "${TOOLS[@]}"; do printf ' %s' "${st[$tool]//n\/a/-}" >>"$dat"; done
       echo >>"$dat"
     done

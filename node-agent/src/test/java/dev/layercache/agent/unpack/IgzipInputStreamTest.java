@@ -39,7 +39,8 @@ class IgzipInputStreamTest {
 
   @Test
   void readsOneByteAtATimeFromASlowSource() throws IOException {
-    byte[] blob = concat(gzip("a".repeat(5000).getBytes(StandardCharsets.UTF_8)), gzip(new byte[0]));
+    byte[] blob =
+        concat(gzip("a".repeat(5000).getBytes(StandardCharsets.UTF_8)), gzip(new byte[0]));
     InputStream in = IgzipInputStream.open(new OneByteReads(blob)).orElseThrow();
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     for (int b; (b = in.read()) >= 0; ) {
@@ -82,7 +83,8 @@ class IgzipInputStreamTest {
   private static byte[] layerLike(int size) {
     byte[] data = new byte[size];
     new Random(14).nextBytes(data);
-    byte[] text = "usr/lib/python3.11/site-packages/\n".repeat(size / 68).getBytes(StandardCharsets.UTF_8);
+    byte[] text =
+        "usr/lib/python3.11/site-packages/\n".repeat(size / 68).getBytes(StandardCharsets.UTF_8);
     System.arraycopy(text, 0, data, 0, text.length);
     return data;
   }
