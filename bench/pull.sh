@@ -13,8 +13,13 @@
 # the tools rotates from round to round, so none always runs after the same neighbour.
 #
 # The daemon is started per round on its own fresh filesystem and warmed up (JIT) by pulling a
-# gzip and a zstd image that share no layer with the measured ones; then the timed pull. So its
-# store is empty of the image's layers and its JVM is warm, as on a node that has pulled before.
+# gzip and a zstd image that share no layer with the measured ones, three times (with a gc of
+# everything in between); then the timed pull. So its store is empty of the image's layers and its
+# JVM is warm, as on a node that has pulled before. (The inodes the gc freed make ext4's inode
+# allocation a little slower for the timed pull, if anything.)
+#
+# The daemon and the CLI run on the newest JDK under /usr/lib/jvm (JAVA_HOME overrides), through
+# the launcher: from JDK 25 on with its AOT cache, else with its class-data archive.
 #
 # An entry "A>B" of IMAGES times the pull of B into a store (or containerd root, or OCI layout)
 # that already holds A: B's layers shared with A are not fetched again (the raw pipeline fetches
@@ -122,9 +127,15 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 if ! pid_alive "$RUN/registry.pid" docker-registry; then start_registry; started_registry=1; fi
 
+if [ -z "${JAVA_HOME:-}" ]; then
+  JAVA_HOME=$(for release in /usr/lib/jvm/*/release; do
+    [ -L "$(dirname "$release")" ] || sed -n "s|^JAVA_VERSION=\"\([0-9]*\).*|\1 $(dirname "$release")|p" "$release"
+  done | sort -n | tail -n 1 | cut -d' ' -f2)
+  export JAVA_HOME
+fi
 # A copy of the launcher and what it runs: edits to the sources during the run change nothing
 # (the launcher rebuilds only when it sees the sources, which the copy does not have).
-echo "building layercache ..." >&2
+echo "building layercache (then running it on $JAVA_HOME) ..." >&2
 (cd "$REPO" && ./mvnw -q -B -o -pl node-agent -am package -DskipTests -Dspotless.check.skip=true)
 DIST=$B/dist
 rm -rf "$DIST"
@@ -193,7 +204,14 @@ start_daemon() {  # a daemon on a fresh filesystem, warmed up unless $1 is "cold
   daemon_pid=$!
   local i
   for i in $(seq 1 300); do [ -S "$B/daemon/store/daemon.sock" ] && break; sleep 0.1; done
-  [ "${1:-}" = cold ] || through_daemon "$B/daemon/store" pull "$REG_ADDR/$WARM_UP:gzip" "$REG_ADDR/$WARM_UP:zstd"
+  [ "${1:-}" = cold ] && return
+  # Three rounds: after one the JIT still compiles the hot paths during the next pull (about 50
+  # C2 compilations), after three less than ten.
+  local round
+  for round in 1 2 3; do
+    through_daemon "$B/daemon/store" pull "$REG_ADDR/$WARM_UP:gzip" "$REG_ADDR/$WARM_UP:zstd"
+    through_daemon "$B/daemon/store" gc --high-watermark 0 --low-watermark 0
+  done
 }
 
 # Each prepare_TOOL makes the tool's empty place and, for "A>B", pulls A into it untimed;
@@ -258,7 +276,8 @@ run_raw() {  # per layer A lacks: curl | decompress | tar -x, all layers at once
 
 {
   echo "Cold pull + unpack, median (min-max) of $REPS interleaved rounds, $(date -u '+%F %H:%M') UTC, commit $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)"
-  echo "Machine: $(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo), $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo), kernel $(uname -r), $(java -version 2>&1 | head -n 1)"
+  echo "Machine: $(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo), $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo), kernel $(uname -r)"
+  echo "layercache on $("$JAVA_HOME/bin/java" -version 2>&1 | head -n 1); $(containerd --version | cut -d' ' -f1,3); skopeo $(skopeo --version | cut -d' ' -f3), umoci $(umoci --version | cut -d' ' -f3)"
   echo "Load average (1, 5, 15 min) at the start: $(cut -d' ' -f1-3 /proc/loadavg)"
 } >"$HEADER"
 printf 'image\ttool\trep\tseconds\n' >"$TSV"
