@@ -105,6 +105,8 @@ if [ "${SUMMARY_ONLY:-0}" = 1 ]; then summarize; exit 0; fi
 need=""
 command -v socat >/dev/null || need="$need socat"
 command -v gnuplot >/dev/null || need="$need gnuplot-nox"
+# layercache inflates gzip with ISA-L's igzip when libisal2 is installed (else with the JDK's zlib)
+ldconfig -p | grep -q 'libisal\.so\.2 ' || need="$need libisal2"
 if [ -n "$need" ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $need >/dev/null
 fi
@@ -277,7 +279,7 @@ run_raw() {  # per layer A lacks: curl | decompress | tar -x, all layers at once
 {
   echo "Cold pull + unpack, median (min-max) of $REPS interleaved rounds, $(date -u '+%F %H:%M') UTC, commit $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)"
   echo "Machine: $(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo), $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo), kernel $(uname -r)"
-  echo "layercache on $("$JAVA_HOME/bin/java" -version 2>&1 | head -n 1); $(containerd --version | cut -d' ' -f1,3); skopeo $(skopeo --version | cut -d' ' -f3), umoci $(umoci --version | cut -d' ' -f3)"
+  echo "layercache on $("$JAVA_HOME/bin/java" -version 2>&1 | head -n 1), gzip by $(ldconfig -p | grep -q 'libisal\.so\.2 ' && echo "igzip (libisal2)" || echo "the JDK's zlib"); $(containerd --version | cut -d' ' -f1,3); skopeo $(skopeo --version | cut -d' ' -f3), umoci $(umoci --version | cut -d' ' -f3)"
   echo "Load average (1, 5, 15 min) at the start: $(cut -d' ' -f1-3 /proc/loadavg)"
 } >"$HEADER"
 printf 'image\ttool\trep\tseconds\n' >"$TSV"
