@@ -124,8 +124,9 @@ public final class LayerFetcher {
   }
 
   /**
-   * One pass over the blob: download, blob digest, decompression and diffID run on a read-ahead
-   * thread while this thread writes the tar to disk. Both digests are checked before it returns.
+   * One pass over the blob: download, blob digest and decompression run on a read-ahead thread
+   * while this thread hashes the tar and writes it to disk. Both digests are checked before it
+   * returns.
    */
   private UnpackResult unpack(
       ImageReference repo,
@@ -138,21 +139,21 @@ public final class LayerFetcher {
     String diffId = layer.diffId().toString();
     InputStream blob =
         registry.openBlob(repo, layer.blob(), (done, total) -> listener.progress(diffId, done));
-    DiffIdInputStream tar;
+    InputStream tar;
     try {
-      tar =
-          new DiffIdInputStream(
-              budget.guard(compression.open(blob), store.layout().root(), label), diffId);
+      tar = budget.guard(compression.open(blob), store.layout().root(), label);
     } catch (IOException | RuntimeException e) {
       blob.close();
       throw e;
     }
+    // The read-ahead thread downloads, checks the blob digest and decompresses; this one hashes the
+    // tar for the diffID and writes it to disk, so each of the two has about half of the work.
     ReadAheadInputStream ahead =
         new ReadAheadInputStream(tar, "read " + label, READ_AHEAD_CHUNK, READ_AHEAD_CHUNKS);
     try {
-      UnpackResult unpacked = unpacker.unpack(ahead, target, label);
-      ahead.transferTo(OutputStream.nullOutputStream()); // the rest: tar padding counts too
-      tar.verify();
+      DiffIdInputStream hashed = new DiffIdInputStream(ahead, diffId);
+      UnpackResult unpacked = unpacker.unpack(hashed, target, label);
+      hashed.verify(); // reads the rest first: tar padding counts too
       blob.transferTo(OutputStream.nullOutputStream()); // so the blob digest is checked, too
       return unpacked;
     } catch (IOException e) {
