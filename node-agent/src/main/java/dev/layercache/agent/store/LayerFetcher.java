@@ -141,17 +141,19 @@ public final class LayerFetcher {
         registry.openBlob(repo, layer.blob(), (done, total) -> listener.progress(diffId, done));
     InputStream tar;
     try {
-      tar = budget.guard(compression.open(blob), store.layout().root(), label);
+      tar = compression.open(blob);
     } catch (IOException | RuntimeException e) {
       blob.close();
       throw e;
     }
     // The read-ahead thread downloads, checks the blob digest and decompresses; this one hashes the
-    // tar for the diffID and writes it to disk, so each of the two has about half of the work.
+    // tar for the diffID and writes it to disk, so each of the two has about half of the work. The
+    // disk budget counts what this thread writes: the read-ahead runs megabytes ahead of the disk.
     ReadAheadInputStream ahead =
         new ReadAheadInputStream(tar, "read " + label, READ_AHEAD_CHUNK, READ_AHEAD_CHUNKS);
     try {
-      DiffIdInputStream hashed = new DiffIdInputStream(ahead, diffId);
+      DiffIdInputStream hashed =
+          new DiffIdInputStream(budget.guard(ahead, store.layout().root(), label), diffId);
       UnpackResult unpacked = unpacker.unpack(hashed, target, label);
       hashed.verify(); // reads the rest first: tar padding counts too
       blob.transferTo(OutputStream.nullOutputStream()); // so the blob digest is checked, too
