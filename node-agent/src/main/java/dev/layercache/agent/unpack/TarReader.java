@@ -113,7 +113,7 @@ final class TarReader {
     long size = headerSize;
     int uid = (int) number(108, 8, "uid", rawName);
     int gid = (int) number(116, 8, "gid", rawName);
-    FileTime mtime = FileTime.from(Instant.ofEpochSecond(number(136, 12, "mtime", rawName)));
+    FileTime mtime = headerTime(number(136, 12, "mtime", rawName), rawName);
     FileTime atime = null;
     Map<String, byte[]> xattrs = Map.of();
     for (Map.Entry<String, byte[]> record : pax.entrySet()) {
@@ -137,10 +137,15 @@ final class TarReader {
           if (key.startsWith("SCHILY.xattr.")) {
             xattrs.put(key.substring("SCHILY.xattr.".length()), value);
           } else if (key.startsWith("LIBARCHIVE.xattr.")) {
-            String xattr =
-                URLDecoder.decode(
-                    key.substring("LIBARCHIVE.xattr.".length()), StandardCharsets.UTF_8);
-            xattrs.put(xattr, Base64.getDecoder().decode(value));
+            try {
+              String xattr =
+                  URLDecoder.decode(
+                      key.substring("LIBARCHIVE.xattr.".length()), StandardCharsets.UTF_8);
+              xattrs.put(xattr, Base64.getDecoder().decode(value));
+            } catch (IllegalArgumentException e) {
+              // A bad %-escape in the name or a value that is not base64.
+              throw new IOException("invalid PAX record " + key + ": " + e.getMessage(), e);
+            }
           }
         }
       }
@@ -289,6 +294,16 @@ final class TarReader {
       value = (value << 3) | digit;
     }
     return value;
+  }
+
+  /** A base-256 mtime reaches 2^63 seconds, far past the last second {@link Instant} holds. */
+  private static FileTime headerTime(long seconds, String rawName) throws IOException {
+    try {
+      return FileTime.from(Instant.ofEpochSecond(seconds));
+    } catch (DateTimeException e) {
+      throw new IOException(
+          "header field mtime " + seconds + " is out of range in " + show(rawName), e);
+    }
   }
 
   private static long paxNumber(byte[] value, String key) throws IOException {

@@ -104,4 +104,37 @@ class TarReaderTest {
     assertThat(new TarReader(new ByteArrayInputStream(tar)).next().type())
         .isEqualTo(TarEntry.DIRECTORY);
   }
+
+  /** Values Java cannot hold make a bad archive (an IOException), not a runtime error. */
+  @Test
+  void valuesOutOfJavasRangeAreBadArchives() {
+    byte[] farMtime = new TarBuilder().file("late", "x").build();
+    farMtime[136] = (byte) 0x80; // base-256: 2^60 seconds, past Instant's last second
+    Arrays.fill(farMtime, 137, 148, (byte) 0);
+    farMtime[140] = 0x10;
+    setChecksum(farMtime);
+    assertThatThrownBy(() -> new TarReader(new ByteArrayInputStream(farMtime)).next())
+        .isInstanceOf(IOException.class)
+        .hasMessage("header field mtime 1152921504606846976 is out of range in \"late\"");
+
+    for (String[] record :
+        new String[][] {
+          {"LIBARCHIVE.xattr.user.bad%zzescape", "aGk="}, {"LIBARCHIVE.xattr.user.x", "not base64!"}
+        }) {
+      byte[] tar = new TarBuilder().pax(TarBuilder.records(record)).file("f", "x").build();
+      assertThatThrownBy(() -> new TarReader(new ByteArrayInputStream(tar)).next())
+          .isInstanceOf(IOException.class)
+          .hasMessageStartingWith("invalid PAX record " + record[0] + ": ");
+    }
+  }
+
+  private static void setChecksum(byte[] header) {
+    Arrays.fill(header, 148, 156, (byte) ' ');
+    int sum = 0;
+    for (int i = 0; i < 512; i++) {
+      sum += header[i] & 0xff;
+    }
+    byte[] octal = String.format("%06o\0 ", sum).getBytes(StandardCharsets.US_ASCII);
+    System.arraycopy(octal, 0, header, 148, 8);
+  }
 }
