@@ -28,6 +28,7 @@ public final class LayerUnpacker {
   // Only the unpacker may speak to overlayfs: a layer's own trusted.overlay.* xattrs are dropped.
   private static final String OVERLAY_XATTR_PREFIX = "trusted.overlay.";
   private static final int BUFFER_SIZE = 256 * 1024;
+  private static final int PATH_MAX = 4096; // Linux's, its NUL included
   private static final int UMASK = readUmask();
 
   /**
@@ -54,6 +55,12 @@ public final class LayerUnpacker {
   static String relativePath(String name) throws IOException {
     if (name.indexOf('\0') >= 0) {
       throw new IOException("name contains a NUL byte");
+    }
+    // The kernel takes no longer path (ENAMETOOLONG); a PAX path of 1 MiB of "a/" nested
+    // deep enough to overflow the stack on the way to the layer root.
+    if (name.length() >= PATH_MAX) {
+      throw new IOException(
+          "name of " + name.length() + " bytes is past PATH_MAX (" + PATH_MAX + ")");
     }
     StringBuilder out = new StringBuilder(name.length());
     int start = 0;

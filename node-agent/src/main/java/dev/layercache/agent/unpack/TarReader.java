@@ -359,10 +359,11 @@ final class TarReader {
     return new String(b, StandardCharsets.ISO_8859_1);
   }
 
-  /** A raw name for messages, decoded as UTF-8. */
+  /** A raw name for messages, decoded as UTF-8; a name past PATH_MAX only by its start. */
   static String show(String rawName) {
+    String shown = rawName.length() > 4096 ? rawName.substring(0, 200) : rawName;
     return "\""
-        + new String(rawName.getBytes(StandardCharsets.ISO_8859_1), StandardCharsets.UTF_8)
-        + "\"";
+        + new String(shown.getBytes(StandardCharsets.ISO_8859_1), StandardCharsets.UTF_8)
+        + (shown == rawName ? "\"" : "...\" (" + rawName.length() + " bytes)");
   }
 }

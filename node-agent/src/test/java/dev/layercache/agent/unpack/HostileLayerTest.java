@@ -204,6 +204,21 @@ class HostileLayerTest {
     assertThat(target.resolve("etc/x")).hasContent("y");
   }
 
+  /** The kernel takes no such path; one deep enough overflowed the stack before it was asked. */
+  @Test
+  void aNamePastPathMaxIsRefusedAndShownByItsStart() {
+    String deep = "a/".repeat(300_000) + "f";
+    byte[] tar =
+        new TarBuilder().pax(TarBuilder.records("path", deep)).file("innocent", "x").build();
+
+    assertThatThrownBy(() -> unpack(tar))
+        .isInstanceOf(UnpackException.class)
+        .hasMessageStartingWith(
+            LAYER + ": entry \"" + deep.substring(0, 200) + "...\" (600001 bytes)")
+        .hasMessageEndingWith("name of 600001 bytes is past PATH_MAX (4096)");
+    assertThat(target).isEmptyDirectory();
+  }
+
   @Test
   void refusesATargetThatIsNotEmpty() throws Exception {
     Files.writeString(target.resolve("old"), "x");
