@@ -28,6 +28,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.stream.Collectors;
 
 /**
@@ -47,6 +50,7 @@ public final class NodeCacheReconciler implements Reconciler<Node> {
   private final NodeCacheWriter writer;
   private final OperatorMetrics metrics;
   private final EventRecorder events;
+  private final ReadWriteLock waves = new ReentrantReadWriteLock();
   private IndexedResourceCache<Node> nodes;
   private InformerEventSource<NodeCache, Node> nodeCaches;
   private InformerEventSource<LayerCache, Node> layerCaches;
@@ -98,11 +102,23 @@ public final class NodeCacheReconciler implements Reconciler<Node> {
   }
 
   /**
-   * Serialized across nodes: a wave admits a node from what the others hold, so two nodes must not
-   * decide at once from the same picture.
+   * A rollout wave admits a node from what the others hold, so while any LayerCache has a wave, two
+   * nodes must not decide at once from the same picture: those reconciles run one at a time.
+   * Without waves a node's spec reads no other node's, and nodes reconcile side by side (at 100
+   * nodes, one at a time left each node's spec behind its workspaces by the others' applies).
    */
   @Override
-  public synchronized UpdateControl<Node> reconcile(Node node, Context<Node> context) {
+  public UpdateControl<Node> reconcile(Node node, Context<Node> context) {
+    Lock lock = anyWave() ? waves.writeLock() : waves.readLock();
+    lock.lock();
+    try {
+      return reconcileSpec(node);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private UpdateControl<Node> reconcileSpec(Node node) {
     String name = node.getMetadata().getName();
     NodeCacheSpec spec =
         NodeCacheSpecBuilder.build(
@@ -123,6 +139,14 @@ public final class NodeCacheReconciler implements Reconciler<Node> {
     }
     metrics.nodeCaches(nodeCaches.list().toList());
     return UpdateControl.noUpdate();
+  }
+
+  private boolean anyWave() {
+    return layerCaches.list(NodeCacheReconciler::hasWave).findAny().isPresent();
+  }
+
+  private static boolean hasWave(LayerCache layerCache) {
+    return Objects.requireNonNullElse(layerCache.getSpec().getMaxConcurrentNodes(), 0) > 0;
   }
 
   /** NodeCache status is the agent's: a failed sync is a Warning Event on the Node, and a retry. */
@@ -149,7 +173,7 @@ public final class NodeCacheReconciler implements Reconciler<Node> {
     }
     List<CachedImages> waves =
         layerCaches
-            .list(lc -> Objects.requireNonNullElse(lc.getSpec().getMaxConcurrentNodes(), 0) > 0)
+            .list(NodeCacheReconciler::hasWave)
             .map(CachedImages::recorded)
             .filter(c -> c.targets(changed))
             .toList();

@@ -69,6 +69,7 @@ public final class OverlayWorkspaceReconciler
   private final Clock clock;
   private final Duration initialBackoff;
   private final Duration maxBackoff;
+  private final NodeReports reports = new NodeReports();
   private IndexerResourceCache<OverlayWorkspace> workspaces;
   private InformerEventSource<Node, OverlayWorkspace> nodes;
   private InformerEventSource<NodeCache, OverlayWorkspace> nodeCaches;
@@ -201,8 +202,32 @@ public final class OverlayWorkspaceReconciler
     workspaces = context.getPrimaryCache();
     workspaces.addIndexer(BY_NODE, w -> List.of(placedOn(w).orElse(UNSCHEDULED)));
     nodes = EventSources.nodes(context, n -> onNode(n.getMetadata().getName()));
-    nodeCaches = EventSources.nodeCaches(context, nc -> onNode(nc.getMetadata().getName()));
+    nodeCaches = EventSources.nodeCaches(context, this::onNodeCache);
     return List.of(nodes, nodeCaches);
+  }
+
+  /**
+   * The workspaces a NodeCache event says something new to: those whose report changed, and those
+   * being deleted (their cleanup reads the node's spec and observed generation); all on the node,
+   * and the unscheduled ones, when its layers or readiness changed.
+   */
+  private Set<ResourceID> onNodeCache(NodeCache nodeCache) {
+    String node = nodeCache.getMetadata().getName();
+    NodeReports.Change change =
+        nodeCaches.get(new ResourceID(node)).isPresent()
+            ? reports.update(nodeCache)
+            : reports.forget(node);
+    if (!(change instanceof NodeReports.Workspaces changed)) {
+      return onNode(node);
+    }
+    return workspaces.byIndex(BY_NODE, node).stream()
+        .filter(
+            w ->
+                changed.uids().contains(w.getMetadata().getUid())
+                    || w.getMetadata().getDeletionTimestamp() != null
+                    || WorkspacePlacement.recorded(w).isEmpty())
+        .map(ResourceID::fromResource)
+        .collect(Collectors.toSet());
   }
 
   /** Workspaces on the node that changed, and unscheduled ones, which it may now fit. */
