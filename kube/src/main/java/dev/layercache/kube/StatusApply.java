@@ -18,10 +18,7 @@ public final class StatusApply {
   /** Applies {@code status} to {@code object}'s status subresource as {@code fieldManager}. */
   public static <S, T extends CustomResource<?, S>> T apply(
       KubernetesClient client, T object, S status, String fieldManager) {
-    T applied = blank(object);
-    applied.getMetadata().setName(object.getMetadata().getName());
-    applied.getMetadata().setNamespace(object.getMetadata().getNamespace());
-    applied.setStatus(status);
+    T applied = statusOnly(object, status);
     PatchContext context =
         new PatchContext.Builder()
             .withPatchType(PatchType.SERVER_SIDE_APPLY)
@@ -30,6 +27,18 @@ public final class StatusApply {
             .withForce(true)
             .build();
     return client.resource(applied).subresource("status").patch(context, applied);
+  }
+
+  /**
+   * What a status apply sends: {@code object}'s identity and {@code status}, nothing else (also
+   * what a JOSDK reconciler returns to have its status applied the same way).
+   */
+  public static <S, T extends CustomResource<?, S>> T statusOnly(T object, S status) {
+    T applied = blank(object);
+    applied.getMetadata().setName(object.getMetadata().getName());
+    applied.getMetadata().setNamespace(object.getMetadata().getNamespace());
+    applied.setStatus(status);
+    return applied;
   }
 
   @SuppressWarnings("unchecked")

@@ -5,6 +5,7 @@ import dev.layercache.api.v1alpha1.LayerCache;
 import dev.layercache.api.v1alpha1.LayerCacheStatus;
 import dev.layercache.api.v1alpha1.NodeCache;
 import dev.layercache.api.v1alpha1.validation.SpecValidator;
+import dev.layercache.kube.StatusApply;
 import dev.layercache.operator.nodecache.CachedImages;
 import dev.layercache.operator.nodecache.EventSources;
 import dev.layercache.operator.support.EventRecorder;
@@ -92,8 +93,7 @@ public final class LayerCacheReconciler implements Reconciler<LayerCache>, Clean
     if (StoredForm.same(status, layerCache.getStatus())) {
       return ErrorStatusUpdateControl.noStatusUpdate();
     }
-    layerCache.setStatus(status);
-    return ErrorStatusUpdateControl.patchStatus(layerCache);
+    return ErrorStatusUpdateControl.patchStatus(StatusApply.statusOnly(layerCache, status));
   }
 
   @Override
@@ -157,8 +157,9 @@ public final class LayerCacheReconciler implements Reconciler<LayerCache>, Clean
       control = UpdateControl.noUpdate();
     } else {
       events.emit(layerCache, LayerCacheEvents.between(layerCache.getStatus(), status));
-      layerCache.setStatus(status);
-      control = UpdateControl.patchStatus(layerCache);
+      // Identity and status only: no resourceVersion, so a status from a view that moved on
+      // meanwhile is not refused with a 409 (at 100 nodes, every NodeCache report moved it).
+      control = UpdateControl.patchStatus(StatusApply.statusOnly(layerCache, status));
     }
     next.ifPresent(d -> control.rescheduleAfter(Math.max(d.toMillis(), MIN_DELAY_MS)));
     return control;

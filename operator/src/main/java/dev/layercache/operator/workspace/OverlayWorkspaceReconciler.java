@@ -147,8 +147,7 @@ public final class OverlayWorkspaceReconciler
     if (StoredForm.same(status, workspace.getStatus())) {
       return ErrorStatusUpdateControl.noStatusUpdate();
     }
-    workspace.setStatus(status);
-    return ErrorStatusUpdateControl.patchStatus(workspace);
+    return ErrorStatusUpdateControl.patchStatus(StatusApply.statusOnly(workspace, status));
   }
 
   /**
@@ -295,8 +294,9 @@ public final class OverlayWorkspaceReconciler
     if (StoredForm.same(status, workspace.getStatus())) {
       control = UpdateControl.noUpdate();
     } else {
-      workspace.setStatus(status);
-      control = UpdateControl.patchStatus(workspace);
+      // Identity and status only: no resourceVersion, so a status from a view that moved on
+      // meanwhile is not refused with a 409 (the move's own event reconciles again).
+      control = UpdateControl.patchStatus(StatusApply.statusOnly(workspace, status));
     }
     next.ifPresent(d -> control.rescheduleAfter(Math.max(d.toMillis(), 100)));
     return control;
