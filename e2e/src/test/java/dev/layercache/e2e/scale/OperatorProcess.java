@@ -23,7 +23,8 @@ import java.util.regex.Pattern;
 /**
  * The real operator as its own JVM ({@code dev.layercache.operator.Main}, configured as deploy/
  * configures it: its ServiceAccount, leader election, the pod's heap), so its heap and CPU are its
- * own. Heap is read from its own /metrics (Micrometer's JVM gauges) every second; CPU from /proc.
+ * own. Heap is read every second from its performance counters (as jstat reads them); CPU from
+ * /proc; reconciles from its own /metrics.
  */
 final class OperatorProcess implements AutoCloseable {
   private static final long TICKS_PER_SECOND = 100; // USER_HZ on Linux
@@ -31,6 +32,7 @@ final class OperatorProcess implements AutoCloseable {
   private final Process process;
   private final int metricsPort;
   private final HttpClient http = HttpClient.newHttpClient();
+  private final HeapCounters heapCounters;
   private final AtomicLong peakHeapBytes = new AtomicLong();
   private final ScheduledExecutorService sampler =
       Executors.newSingleThreadScheduledExecutor(
@@ -57,6 +59,7 @@ final class OperatorProcess implements AutoCloseable {
     builder.environment().put("LAYERCACHE_LEADER_ELECTION", "true");
     builder.redirectErrorStream(true).redirectOutput(log.toFile());
     process = builder.start();
+    heapCounters = new HeapCounters(process.pid());
     sampler.scheduleAtFixedRate(this::sampleHeap, 1, 1, TimeUnit.SECONDS);
   }
 
@@ -80,12 +83,17 @@ final class OperatorProcess implements AutoCloseable {
             .redirectOutput(ProcessBuilder.Redirect.DISCARD)
             .start();
     gc.waitFor(60, TimeUnit.SECONDS);
-    return heapBytes();
+    return heapCounters.usedBytes();
   }
 
   /** CPU time the operator used so far (user + system). */
   Duration cpu() throws IOException {
-    String stat = Files.readString(Path.of("/proc", Long.toString(pid()), "stat"));
+    return cpuOf(pid());
+  }
+
+  /** CPU time a process used so far (user + system), from /proc. */
+  static Duration cpuOf(long pid) throws IOException {
+    String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
     String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
     long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]); // utime, stime
     return Duration.ofMillis(ticks * 1000 / TICKS_PER_SECOND);
@@ -93,9 +101,9 @@ final class OperatorProcess implements AutoCloseable {
 
   private void sampleHeap() {
     try {
-      peakHeapBytes.accumulateAndGet(heapBytes(), Math::max);
-    } catch (IOException | InterruptedException | RuntimeException e) {
-      // not serving yet, or busy: the next sample counts
+      peakHeapBytes.accumulateAndGet(heapCounters.usedBytes(), Math::max);
+    } catch (IOException | RuntimeException e) {
+      // its counters not written yet: the next sample counts
     }
   }
 
@@ -111,15 +119,6 @@ final class OperatorProcess implements AutoCloseable {
         .filter(Matcher::matches)
         .forEach(m -> started.merge(m.group(1), Double.parseDouble(m.group(2)), Double::sum));
     return started;
-  }
-
-  private long heapBytes() throws IOException, InterruptedException {
-    return (long)
-        scrape()
-            .lines()
-            .filter(l -> l.startsWith("jvm_memory_used_bytes{") && l.contains("area=\"heap\""))
-            .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
-            .sum();
   }
 
   private String scrape() throws IOException, InterruptedException {

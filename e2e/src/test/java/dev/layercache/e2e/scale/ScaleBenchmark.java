@@ -43,6 +43,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -51,6 +52,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 
 /**
  * Issue 10's scale benchmark (not a test: it measures, it does not pass or fail): the JVM's real
@@ -149,6 +151,8 @@ public final class ScaleBenchmark {
           .create();
     }
     ApiServerRequests beforeWorkspaces = ApiServerRequests.scrape(admin);
+    Map<String, Duration> othersAtStart = othersCpu();
+    Duration operatorAtStart = operator.cpu();
     Instant wsStart = Instant.now();
     createWorkspaces(admin, images);
     Duration created = since(wsStart);
@@ -168,6 +172,9 @@ public final class ScaleBenchmark {
     ApiServerRequests toReady = ApiServerRequests.scrape(admin).since(beforeWorkspaces);
     Map<String, Double> reconciles = operator.reconcilesStarted();
     Duration cpuToReady = operator.cpu().minus(cpuAtStart);
+    Duration operatorWorkspaces = operator.cpu().minus(operatorAtStart);
+    Map<String, Duration> othersWorkspaces = othersCpu();
+    othersWorkspaces.replaceAll((name, cpu) -> cpu.minus(othersAtStart.get(name)));
     long peakHeap = operator.peakHeapBytes();
     String loadAtReady = loadAverage();
 
@@ -193,6 +200,13 @@ public final class ScaleBenchmark {
             + steadyCpu
             + " in "
             + STEADY_WINDOW);
+    say(
+        "CPU from the first workspace created to all Ready: operator %s, %s"
+            .formatted(
+                operatorWorkspaces,
+                othersWorkspaces.entrySet().stream()
+                    .map(e -> e.getKey() + " " + e.getValue())
+                    .collect(Collectors.joining(", "))));
     say(
         "operator heap (-Xmx384m): peak in use %d MiB, live after full GC %d MiB"
             .formatted(peakHeap >> 20, liveHeap >> 20));
@@ -318,6 +332,21 @@ public final class ScaleBenchmark {
       f.get();
     }
     pool.shutdown();
+  }
+
+  /**
+   * CPU used so far by the control plane's processes (their PIDs are in its directory) and by this
+   * JVM (the agents, the creates, the watch on workspaces).
+   */
+  private Map<String, Duration> othersCpu() throws IOException {
+    Map<String, Duration> cpu = new LinkedHashMap<>();
+    Path dir = plane.kubeconfig().getParent();
+    for (String component : List.of("kube-apiserver", "etcd", "kube-controller-manager")) {
+      long pid = Long.parseLong(Files.readString(dir.resolve(component + ".pid")).trim());
+      cpu.put(component, OperatorProcess.cpuOf(pid));
+    }
+    cpu.put("agents and benchmark", OperatorProcess.cpuOf(ProcessHandle.current().pid()));
+    return cpu;
   }
 
   private int readyLayerCaches(KubernetesClient admin) {
