@@ -37,14 +37,6 @@ public final class LayercacheOperator implements AutoCloseable {
   /** How long workspace placements reuse a resolution of their image (a tag may lag so long). */
   static final Duration PLACEMENT_RESOLUTIONS = Duration.ofSeconds(30);
 
-  /**
-   * Reconciles at once, over all three controllers (JOSDK runs them on one pool, default 50). They
-   * mostly wait on kube-apiserver, and a NodeCache spec waits in that pool behind every workspace
-   * queued before it: at 100 nodes and 10,000 workspaces, 50 threads left 4,000 workspaces and all
-   * 100 nodes queued.
-   */
-  static final int RECONCILE_THREADS = 100;
-
   private final Operator operator;
 
   /**
@@ -70,7 +62,6 @@ public final class LayercacheOperator implements AutoCloseable {
         new Operator(
             o -> {
               o.withKubernetesClient(client)
-                  .withConcurrentReconciliationThreads(RECONCILE_THREADS)
                   .withMetrics(MicrometerMetrics.withoutPerResourceMetrics(registry))
                   .withCloseClientOnStop(false)
                   // Statuses by server-side apply, one field manager per controller (its name):
