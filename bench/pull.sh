@@ -70,7 +70,7 @@ summarize() {
         BEGIN { printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
                 r, t(d), t(l), t(c), t(s), t(w), q(c, d), q(d, w), q(c, l) }'
       # gnuplot rows: label, then median min max per tool ("-" where a tool failed every time)
-      label=${ref//harness\//}; printf '"%s"' "${label/>/ then }" >>"$dat"
+      label=${ref//harness\//}; printf '"%s"' "${label/>/ then }" | sed 's/:1.0//g' >>"$dat"
       for tool in "${TOOLS[@]}"; do printf ' %s' "${st[$tool]//n\/a/-}" >>"$dat"; done
       echo >>"$dat"
     done
@@ -80,7 +80,7 @@ summarize() {
 
 chart() {  # chart DAT SVG: medians per tool and image, bars from min to max
   gnuplot <<EOF
-set terminal svg size 900,420 dynamic font "sans,12"
+set terminal svg size 1000,420 dynamic font "sans,12"
 set output "$2"
 set title "Cold pull + unpack from a loopback registry (median of $REPS, bars: min-max)"
 set ylabel "seconds"
@@ -88,7 +88,8 @@ set yrange [0:*]
 set style data histograms
 set style histogram errorbars gap 2 lw 1
 set style fill solid 0.8 border -1
-set key top left
+set key outside right top
+set xtics font ",10"
 set grid ytics
 set datafile missing "-"
 plot "$1" using 2:3:4:xtic(1) title "layercache daemon", \
