@@ -34,14 +34,19 @@ for target in "${targets[@]}"; do
   package_dir=$(dirname "${class//.//}")
   inputs="src/test/resources/$package_dir/${class##*.}Inputs/$method"
   corpus=".cifuzz-corpus/$class/$method"
-  # This checkout's classes first, before any installed layercache jar on the classpath.
+  # This checkout's classes first, before the layercache jars installed in ~/.m2 (which another
+  # checkout's install may have replaced). Jazzer's driver instruments only the target's own
+  # package tree unless told: the node-agent targets would fuzz the crds and oci code they call
+  # (SpecValidator, the reference parser) blind.
   cp="$root/$module/target/test-classes:$root/$module/target/classes"
   cp="$cp:$root/oci/target/test-classes:$root/oci/target/classes"
+  cp="$cp:$root/kube/target/test-classes:$root/kube/target/classes:$root/crds/target/classes"
   cp="$cp:$(cat "$root/$module/target/fuzz-classpath.txt")"
   echo "== $class#$method for $minutes min ($module/$corpus)"
   if ! (cd "$module" && mkdir -p "$corpus" .cifuzz-findings &&
     java -cp "$cp" com.code_intelligence.jazzer.Jazzer \
       --target_class="$class" --target_method="$method" \
+      --instrumentation_includes='dev.layercache.**' --custom_hook_includes='dev.layercache.**' \
       -max_total_time=$((minutes * 60)) -artifact_prefix=.cifuzz-findings/ "$corpus" "$inputs"); then
     found+=("$class#$method")
   fi
