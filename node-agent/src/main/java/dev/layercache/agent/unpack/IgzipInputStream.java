@@ -3,8 +3,15 @@ package dev.layercache.agent.unpack;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import java.util.zip.ZipException;
 import jnr.ffi.LibraryLoader;
 import jnr.ffi.Memory;
@@ -27,8 +34,10 @@ final class IgzipInputStream extends InputStream {
     int isal_inflate(Pointer state);
   }
 
-  // struct inflate_state of igzip_lib.h, ISA-L 2.x (the ABI of libisal.so.2): its size and the
+  // struct inflate_state of igzip_lib.h, ISA-L 2.30 (Debian bookworm's libisal2): its size and the
   // offsets of the fields read or written here.
+  private static final Set<String> VERIFIED_RELEASES = Set.of("libisal.so.2.0.30");
+  private static final Pattern MAPPED_ISAL = Pattern.compile("/(libisal\\.so\\.[0-9.]+)$");
   private static final int STATE_SIZE = 87368;
   private static final int NEXT_OUT = 0;
   private static final int AVAIL_OUT = 8;
@@ -81,9 +90,27 @@ final class IgzipInputStream extends InputStream {
   }
 
   private static Optional<Isal> load() {
+    Isal isal;
     try {
-      return Optional.of(LibraryLoader.create(Isal.class).failImmediately().load("libisal.so.2"));
+      isal = LibraryLoader.create(Isal.class).failImmediately().load("libisal.so.2");
     } catch (LinkageError | RuntimeException notInstalled) {
+      return Optional.empty();
+    }
+    // The offsets above are read from one release's header; another release may lay the struct
+    // out otherwise, and a wrong offset is memory corruption in a root process: zlib instead.
+    return mappedLibrary().filter(IgzipInputStream::layoutVerified).map(file -> isal);
+  }
+
+  /** Whether the offsets above are those of this libisal file (its name tells the release). */
+  static boolean layoutVerified(String libraryFileName) {
+    return VERIFIED_RELEASES.contains(libraryFileName);
+  }
+
+  /** The file name of the libisal this process mapped, e.g. libisal.so.2.0.30. */
+  private static Optional<String> mappedLibrary() {
+    try (Stream<String> maps = Files.lines(Path.of("/proc/self/maps"))) {
+      return maps.map(MAPPED_ISAL::matcher).filter(Matcher::find).map(m -> m.group(1)).findFirst();
+    } catch (IOException | UncheckedIOException unreadable) {
       return Optional.empty();
     }
   }

@@ -31,6 +31,12 @@ class IgzipInputStreamTest {
   }
 
   @Test
+  void onlyAReleaseWhoseStructLayoutWasCheckedIsUsed() {
+    assertThat(IgzipInputStream.layoutVerified("libisal.so.2.0.30")).isTrue();
+    assertThat(IgzipInputStream.layoutVerified("libisal.so.2.0.31")).isFalse();
+  }
+
+  @Test
   void readsWhatTheJdkReads() throws IOException {
     byte[] blob = concat(gzip(LAYER), gzip("second member".getBytes(StandardCharsets.UTF_8)));
     byte[] expected = new GZIPInputStream(new ByteArrayInputStream(blob)).readAllBytes();
