@@ -8,13 +8,15 @@
 #   scripts/java-base-image.sh --rebuild  build again
 #
 # The archive is cached outside the clone, like the Go binaries (it takes minutes to make):
-# $LAYERCACHE_TOOLS/images/java17-debian-SUITE.tar. Needs root (debootstrap), debootstrap, umoci, skopeo.
+# $LAYERCACHE_TOOLS/images/java17-debian-SUITE-KEY.tar, KEY naming the package list, so a changed
+# list builds anew. Needs root (debootstrap), debootstrap, umoci, skopeo.
 set -euo pipefail
 
 SUITE=bookworm
-PACKAGES=openjdk-17-jre-headless,ca-certificates
+# libisal2: the agent inflates gzip layers with ISA-L's igzip (docs/unpacking.md).
+PACKAGES=openjdk-17-jre-headless,ca-certificates,libisal2
 TOOLS=${LAYERCACHE_TOOLS:-$HOME/.cache/layercache/tools}
-archive=$TOOLS/images/java17-debian-$SUITE.tar
+archive=$TOOLS/images/java17-debian-$SUITE-$(printf %s "$PACKAGES" | sha256sum | cut -c1-8).tar
 IMAGE_NAME=layercache/java-base:17-$SUITE
 
 if [ "${1:-}" != --rebuild ] && [ -s "$archive" ]; then

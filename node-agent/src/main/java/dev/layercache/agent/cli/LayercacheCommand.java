@@ -3,6 +3,7 @@ package dev.layercache.agent.cli;
 import dev.layercache.agent.store.LayerStore;
 import dev.layercache.agent.store.StoreBusyException;
 import dev.layercache.agent.store.StoreLayout;
+import dev.layercache.agent.unpack.LayerCompression;
 import dev.layercache.agent.workspace.WorkspaceBusyException;
 import dev.layercache.agent.workspace.WorkspaceManager;
 import dev.layercache.oci.InvalidReferenceException;
@@ -301,7 +302,15 @@ public final class LayercacheCommand {
         }
       }
       return new String[] {
-        "layercache " + version + " (commit " + commit + ", Java " + Runtime.version() + ")"
+        "layercache "
+            + version
+            + " (commit "
+            + commit
+            + ", Java "
+            + Runtime.version()
+            + ", gzip by "
+            + LayerCompression.gzipInflater()
+            + ")"
       };
     }
   }

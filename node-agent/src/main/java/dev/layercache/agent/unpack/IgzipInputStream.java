@@ -60,7 +60,7 @@ final class IgzipInputStream extends InputStream {
   private static final int GZIP_MAGIC_1 = 0x1f;
   private static final int BUFFER_SIZE = 256 * 1024;
 
-  private static final Optional<Isal> LIBRARY = load();
+  private static final Optional<Loaded> LIBRARY = load();
 
   private final InputStream source;
   private final Isal isal;
@@ -86,10 +86,17 @@ final class IgzipInputStream extends InputStream {
 
   /** The uncompressed stream of {@code gzip}, or empty when libisal.so.2 is not installed. */
   static Optional<InputStream> open(InputStream gzip) {
-    return LIBRARY.map(isal -> new IgzipInputStream(gzip, isal));
+    return LIBRARY.map(loaded -> new IgzipInputStream(gzip, loaded.isal()));
   }
 
-  private static Optional<Isal> load() {
+  /** The libisal file this process inflates gzip with, e.g. libisal.so.2.0.30; empty: zlib. */
+  static Optional<String> library() {
+    return LIBRARY.map(Loaded::file);
+  }
+
+  private record Loaded(Isal isal, String file) {}
+
+  private static Optional<Loaded> load() {
     Isal isal;
     try {
       isal = LibraryLoader.create(Isal.class).failImmediately().load("libisal.so.2");
@@ -98,7 +105,9 @@ final class IgzipInputStream extends InputStream {
     }
     // The offsets above are read from one release's header; another release may lay the struct
     // out otherwise, and a wrong offset is memory corruption in a root process: zlib instead.
-    return mappedLibrary().filter(IgzipInputStream::layoutVerified).map(file -> isal);
+    return mappedLibrary()
+        .filter(IgzipInputStream::layoutVerified)
+        .map(file -> new Loaded(isal, file));
   }
 
   /** Whether the offsets above are those of this libisal file (its name tells the release). */

@@ -49,6 +49,11 @@ public enum LayerCompression {
     return compression;
   }
 
+  /** What inflates gzip layers in this process, for --version and logs. */
+  public static String gzipInflater() {
+    return IgzipInputStream.library().map(file -> "igzip (" + file + ")").orElse("zlib");
+  }
+
   /** The uncompressed tar stream of a blob; closing it closes the blob stream. */
   public InputStream open(InputStream blob) throws IOException {
     return switch (this) {

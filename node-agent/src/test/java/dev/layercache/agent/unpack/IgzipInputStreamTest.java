@@ -34,6 +34,7 @@ class IgzipInputStreamTest {
   void onlyAReleaseWhoseStructLayoutWasCheckedIsUsed() {
     assertThat(IgzipInputStream.layoutVerified("libisal.so.2.0.30")).isTrue();
     assertThat(IgzipInputStream.layoutVerified("libisal.so.2.0.31")).isFalse();
+    assertThat(LayerCompression.gzipInflater()).isEqualTo("igzip (libisal.so.2.0.30)");
   }
 
   @Test
