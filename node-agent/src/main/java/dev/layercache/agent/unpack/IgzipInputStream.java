@@ -35,9 +35,7 @@ final class IgzipInputStream extends InputStream {
   }
 
   // struct inflate_state of igzip_lib.h, ISA-L 2.30 (Debian bookworm's libisal2): its size and the
-  // offsets of the fields read or written here.
-  private static final Set<String> VERIFIED_RELEASES = Set.of("libisal.so.2.0.30");
-  private static final Pattern MAPPED_ISAL = Pattern.compile("/(libisal\\.so\\.[0-9.]+)$");
+  // offsets of the fields read or written here; used only with that release's file.
   private static final int STATE_SIZE = 87368;
   private static final int NEXT_OUT = 0;
   private static final int AVAIL_OUT = 8;
@@ -47,6 +45,8 @@ final class IgzipInputStream extends InputStream {
   private static final int CRC_FLAG = 21172;
   private static final int ISAL_BLOCK_FINISH = 5;
   private static final int ISAL_GZIP = 1;
+  private static final Set<String> VERIFIED_RELEASES = Set.of("libisal.so.2.0.30");
+  private static final Pattern MAPPED_ISAL = Pattern.compile("/(libisal\\.so\\.[0-9.]+)$");
   private static final Map<Integer, String> ERRORS =
       Map.of(
           -1, "invalid deflate block",
@@ -84,7 +84,10 @@ final class IgzipInputStream extends InputStream {
     state.putInt(CRC_FLAG, ISAL_GZIP);
   }
 
-  /** The uncompressed stream of {@code gzip}, or empty when libisal.so.2 is not installed. */
+  /**
+   * The uncompressed stream of {@code gzip}, or empty when libisal.so.2 is not installed or is a
+   * release whose layout was not checked.
+   */
   static Optional<InputStream> open(InputStream gzip) {
     return LIBRARY.map(loaded -> new IgzipInputStream(gzip, loaded.isal()));
   }
