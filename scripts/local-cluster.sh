@@ -49,21 +49,27 @@ alive() {
 
 running() { [ -f "$dir/$1.pid" ] && alive "$(cat "$dir/$1.pid")"; }
 
+# Returns once the process is gone: a `start` right after must not find it still running (under
+# load kube-apiserver's graceful shutdown can outlast the grace, and a KILL is not instant).
 stop() { # component [signal]
   local pid
   running "$1" || return 0
   pid=$(cat "$dir/$1.pid")
   [ "$pid" != $$ ] || return 0 # the watchdog itself, taking the cluster down
   kill "-${2:-TERM}" "$pid"
-  for _ in $(seq 100); do alive "$pid" || return 0; sleep 0.1; done
+  for _ in $(seq 300); do alive "$pid" || return 0; sleep 0.1; done
+  echo "$1 ($pid) still running 30 s after SIG${2:-TERM}; killing it" >&2
   kill -KILL "$pid"
+  for _ in $(seq 100); do alive "$pid" || return 0; sleep 0.1; done
+  echo "$1 ($pid) survived SIGKILL for 10 s" >&2
+  return 1
 }
 
 kill_all() {
   local name
   # The data goes with them, so nothing needs a graceful shutdown (kube-apiserver's takes 15 s).
   for name in watchdog kube-controller-manager kube-apiserver etcd; do
-    stop "$name" KILL
+    stop "$name" KILL || true
   done
 }
 
