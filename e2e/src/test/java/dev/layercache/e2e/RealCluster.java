@@ -9,6 +9,7 @@ import dev.layercache.agent.store.DiskBudget;
 import dev.layercache.agent.store.LayerStore;
 import dev.layercache.agent.workspace.WorkspaceInfo;
 import dev.layercache.agent.workspace.WorkspaceManager;
+import dev.layercache.api.testing.Edits;
 import dev.layercache.api.testing.KubeControlPlane;
 import dev.layercache.api.testing.RenderedDeploy;
 import dev.layercache.kube.PullSecrets;
@@ -133,14 +134,12 @@ final class RealCluster implements AutoCloseable {
   }
 
   void label(String node, String key, String value) {
-    client
-        .nodes()
-        .withName(node)
-        .edit(
-            n -> {
-              n.getMetadata().getLabels().put(key, value);
-              return n;
-            });
+    Edits.retryingConflicts(
+        client.nodes().withName(node),
+        n -> {
+          n.getMetadata().getLabels().put(key, value);
+          return n;
+        });
   }
 
   Agent agent(String node) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.layercache.api.testing.Edits;
 import dev.layercache.api.v1alpha1.Conditions;
 import dev.layercache.api.v1alpha1.LayerCache;
 import dev.layercache.api.v1alpha1.LayerCacheSpec;
@@ -401,18 +402,15 @@ public class LayerCacheIT {
 
     cluster.addNode("node-b", Map.of());
     create("after", spec -> spec.setImages(List.of(image)));
-    cluster
-        .client
-        .resources(LayerCache.class)
-        .withName("before")
-        .edit(
-            lc -> {
-              // A spec change that keeps both nodes: every node here is linux.
-              lc.getSpec()
-                  .setNodeSelector(
-                      new LabelSelectorBuilder().addToMatchLabels(Nodes.OS_LABEL, "linux").build());
-              return lc;
-            });
+    Edits.retryingConflicts(
+        cluster.client.resources(LayerCache.class).withName("before"),
+        lc -> {
+          // A spec change that keeps both nodes: every node here is linux.
+          lc.getSpec()
+              .setNodeSelector(
+                  new LabelSelectorBuilder().addToMatchLabels(Nodes.OS_LABEL, "linux").build());
+          return lc;
+        });
     eventually()
         .untilAsserted(
             () -> {

@@ -1,5 +1,6 @@
 package dev.layercache.operator;
 
+import dev.layercache.api.testing.Edits;
 import dev.layercache.api.testing.KubeControlPlane;
 import dev.layercache.api.testing.RenderedDeploy;
 import dev.layercache.api.v1alpha1.LayerCache;
@@ -119,14 +120,12 @@ public final class SimulatedCluster implements AutoCloseable {
   }
 
   void label(String node, String key, String value) {
-    client
-        .nodes()
-        .withName(node)
-        .edit(
-            n -> {
-              n.getMetadata().getLabels().put(key, value);
-              return n;
-            });
+    Edits.retryingConflicts(
+        client.nodes().withName(node),
+        n -> {
+          n.getMetadata().getLabels().put(key, value);
+          return n;
+        });
   }
 
   void deleteNode(String name) {

@@ -9,6 +9,7 @@ import dev.layercache.agent.kernel.RootRequired;
 import dev.layercache.agent.store.DiskBudget;
 import dev.layercache.agent.store.LayerStore;
 import dev.layercache.agent.workspace.WorkspaceManager;
+import dev.layercache.api.testing.Edits;
 import dev.layercache.api.testing.KubeControlPlane;
 import dev.layercache.api.testing.MonitoringQueries;
 import dev.layercache.api.testing.RenderedDeploy;
@@ -354,13 +355,12 @@ class NodeAgentIT {
     assertThat(MonitoringQueries.unconventional(scrape)).isEmpty();
 
     // The operator drops the workspace from the spec: the agent unmounts it and says so.
-    kube.resources(NodeCache.class)
-        .withName(NODE)
-        .edit(
-            nc -> {
-              nc.getSpec().setWorkspaces(List.of());
-              return nc;
-            });
+    Edits.retryingConflicts(
+        kube.resources(NodeCache.class).withName(NODE),
+        nc -> {
+          nc.getSpec().setWorkspaces(List.of());
+          return nc;
+        });
     await()
         .atMost(Duration.ofSeconds(30))
         .until(
@@ -563,13 +563,12 @@ class NodeAgentIT {
     Files.writeString(merged.resolve("result.txt"), "laminated");
     Files.delete(merged.resolve("app/run"));
 
-    kube.resources(NodeCache.class)
-        .withName(NODE)
-        .edit(
-            nc -> {
-              nc.getSpec().setWorkspaces(List.of(ws));
-              return nc;
-            });
+    Edits.retryingConflicts(
+        kube.resources(NodeCache.class).withName(NODE),
+        nc -> {
+          nc.getSpec().setWorkspaces(List.of(ws));
+          return nc;
+        });
     await()
         .atMost(Duration.ofSeconds(30))
         .until(
