@@ -27,6 +27,7 @@
 #
 #   sudo bench/pull.sh        # REPS=5; writes bench/results/pull.{tsv,md,svg}
 #   SUMMARY_ONLY=1 bench/pull.sh   # table and chart again from bench/results/pull.tsv
+#   TOOLS="daemon raw" IMAGES=harness/python-app:1.0-zstd REPS=3 OUT=/tmp/x bench/pull.sh
 #
 # Images come from the realistic-image harness (../shared/tools/realistic-images: debootstrap-built
 # Debian + python images, pushed to 127.0.0.1:5000); it is run once when its images are missing.
@@ -39,7 +40,8 @@ export H=${H:-${TMPDIR:-/tmp}/layercache-harness}
 . "$HARNESS/lib.sh"
 REPS=${REPS:-5}
 IMAGES=${IMAGES:-"harness/python-app:1.0 harness/python-app:1.0-zstd harness/python-app:1.0>harness/python-worker:1.0"}
-TOOLS=(daemon cli containerd skopeo raw)
+ALL_TOOLS=(daemon cli containerd skopeo raw)
+read -ra TOOLS <<<"${TOOLS:-${ALL_TOOLS[*]}}" # a subset for a quick look; the others show n/a
 WARM_UP=bench/warm-up
 B=$H/bench-layercache
 OUT=${OUT:-$REPO/bench/results}
@@ -62,7 +64,7 @@ summarize() {
     : >"$dat"
     for ref in $IMAGES; do
       declare -A st=()
-      for tool in "${TOOLS[@]}"; do st[$tool]=$(tool_stats "$ref" "$tool"); done
+      for tool in "${ALL_TOOLS[@]}"; do st[$tool]=$(tool_stats "$ref" "$tool"); done
       awk -v r="${ref/>/ then }" -v d="${st[daemon]}" -v l="${st[cli]}" -v c="${st[containerd]}" -v s="${st[skopeo]}" -v w="${st[raw]}" '
         function m(x) { split(x, f, " "); return f[1] }
         function t(x) { split(x, f, " "); return f[1] == "n/a" ? "n/a" : sprintf("%.2f s (%.2f-%.2f)", f[1], f[2], f[3]) }
@@ -71,7 +73,7 @@ summarize() {
                 r, t(d), t(l), t(c), t(s), t(w), q(c, d), q(d, w), q(c, l) }'
       # gnuplot rows: label, then median min max per tool ("-" where a tool failed every time)
       label=${ref//harness\//}; printf '"%s"' "${label/>/ then }" | sed 's/:1.0//g' >>"$dat"
-      for tool in "${TOOLS[@]}"; do printf ' %s' "${st[$tool]//n\/a/-}" >>"$dat"; done
+      for tool in "${ALL_TOOLS[@]}"; do printf ' %s' "${st[$tool]//n\/a/-}" >>"$dat"; done
       echo >>"$dat"
     done
   } | tee "$OUT/pull.md"
