@@ -13,8 +13,8 @@
 # the tools rotates from round to round, so none always runs after the same neighbour.
 #
 # The daemon is started per round on its own fresh filesystem and warmed up (JIT) by pulling a
-# gzip and a zstd image that share no layer with the measured ones, three times (with a gc of
-# everything in between); then the timed pull. So its store is empty of the image's layers and its
+# gzip and a zstd image that share no layer with the measured ones, three to eight times until the
+# JIT settles (with a gc of everything in between); then the timed pull. So its store is empty of the image's layers and its
 # JVM is warm, as on a node that has pulled before. (The inodes the gc freed make ext4's inode
 # allocation a little slower for the timed pull, if anything.)
 #
@@ -210,13 +210,18 @@ start_daemon() {  # a daemon on a fresh filesystem, warmed up unless $1 is "cold
   local i
   for i in $(seq 1 300); do [ -S "$B/daemon/store/daemon.sock" ] && break; sleep 0.1; done
   [ "${1:-}" = cold ] && return
-  # Three rounds: after one the JIT still compiles the hot paths during the next pull (about 50
-  # C2 compilations), after three less than ten.
-  local round
-  for round in 1 2 3; do
+  # Rounds until the JIT has settled, as in a daemon that has pulled for a while: at least three,
+  # then until a round adds fewer than 20 compiled methods (jstat), at most eight. After three
+  # fixed rounds the JIT still spent 1.1 of the timed zstd pull's 3.0 CPU-seconds compiling.
+  local round compiled=0 before
+  for round in 1 2 3 4 5 6 7 8; do
     through_daemon "$B/daemon/store" pull "$REG_ADDR/$WARM_UP:gzip" "$REG_ADDR/$WARM_UP:zstd"
     through_daemon "$B/daemon/store" gc --high-watermark 0 --low-watermark 0
+    before=$compiled
+    compiled=$("$JAVA_HOME/bin/jstat" -compiler "$daemon_pid" | awk 'NR == 2 {print $1}')
+    [ "$round" -lt 3 ] || [ $((compiled - before)) -ge 20 ] || break
   done
+  echo "daemon warm-up: $round rounds, $compiled methods compiled" >>"$LOGS/bench-warm-up.log"
 }
 
 # Each prepare_TOOL makes the tool's empty place and, for "A>B", pulls A into it untimed;
