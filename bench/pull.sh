@@ -14,9 +14,9 @@
 #
 # The daemon is started per round on its own fresh filesystem and warmed up (JIT) by pulling a
 # gzip and a zstd image that share no layer with the measured ones, three to eight times until the
-# JIT settles (with a gc of everything in between); then the timed pull. So its store is empty of the image's layers and its
-# JVM is warm, as on a node that has pulled before. (The inodes the gc freed make ext4's inode
-# allocation a little slower for the timed pull, if anything.)
+# JIT settles (with a gc of everything in between); then the timed pull. So its store is empty of
+# the image's layers and its JVM is warm, as on a node that has pulled before. (The inodes the gc
+# freed make ext4's inode allocation a little slower for the timed pull, if anything.)
 #
 # The daemon and the CLI run on the newest JDK under /usr/lib/jvm (JAVA_HOME overrides), through
 # the launcher: from JDK 25 on with its AOT cache, else with its class-data archive.
