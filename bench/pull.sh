@@ -263,6 +263,10 @@ run_skopeo() {
   elapsed "$t"
 }
 
+# After each timed run: no daemon or containerd left running beside the next tool (a daemon just
+# warmed up still has compilations queued), and its writes on their way to disk.
+settle() { stop_daemon; stop_containerd; sync; }
+
 layers_of() {  # digest,mediaType per layer of an image
   curl -fsS -H 'Accept: application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json' \
     "$REG/v2/${1%%:*}/manifests/${1#*:}" | jq -r '.layers[] | .digest + "," + .mediaType'
@@ -298,6 +302,7 @@ for ref in $IMAGES; do
     for k in "${!TOOLS[@]}"; do
       tool=${TOOLS[$(((k + rep) % ${#TOOLS[@]}))]}
       if "prepare_$tool" "$prior" >/dev/null 2>&1; then s=$("run_$tool" "$image"); else s=FAIL; fi
+      settle >/dev/null 2>&1
       printf '%s\t%s\t%s\t%s\n' "$ref" "$tool" "$rep" "$s" >>"$TSV"
       echo "$ref $tool #$rep: ${s}s" >&2
     done

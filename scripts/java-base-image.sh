@@ -14,7 +14,8 @@ set -euo pipefail
 
 SUITE=bookworm
 # libisal2: the agent inflates gzip layers with ISA-L's igzip (docs/unpacking.md).
-PACKAGES=openjdk-17-jre-headless,ca-certificates,libisal2
+# libssl3: its libcrypto computes the digests (docs/cli.md).
+PACKAGES=openjdk-17-jre-headless,ca-certificates,libisal2,libssl3
 TOOLS=${LAYERCACHE_TOOLS:-$HOME/.cache/layercache/tools}
 archive=$TOOLS/images/java17-debian-$SUITE-$(printf %s "$PACKAGES" | sha256sum | cut -c1-8).tar
 IMAGE_NAME=layercache/java-base:17-$SUITE

@@ -1,6 +1,8 @@
 package dev.layercache.agent;
 
 import dev.layercache.agent.cli.LayercacheCommand;
+import dev.layercache.agent.hash.LibcryptoDigest;
+import dev.layercache.oci.Digest;
 
 /** Entry point of the {@code layercache} CLI and the in-cluster agent. */
 public final class Main {
@@ -33,6 +35,7 @@ public final class Main {
     if (System.getProperty("jdk.httpclient.bufsize") == null) {
       System.setProperty("jdk.httpclient.bufsize", String.valueOf(256 << 10));
     }
+    LibcryptoDigest.hashers().ifPresent(Digest::useHashers);
     warmUpInBackground();
     System.exit(LayercacheCommand.run(args));
   }

@@ -1,5 +1,6 @@
 package dev.layercache.agent.cli;
 
+import dev.layercache.agent.hash.LibcryptoDigest;
 import dev.layercache.agent.store.LayerStore;
 import dev.layercache.agent.store.StoreBusyException;
 import dev.layercache.agent.store.StoreLayout;
@@ -310,6 +311,8 @@ public final class LayercacheCommand {
             + Runtime.version()
             + ", gzip by "
             + LayerCompression.gzipInflater()
+            + ", digests by "
+            + (LibcryptoDigest.hashers().isPresent() ? "libcrypto" : "the JDK")
             + ")"
       };
     }

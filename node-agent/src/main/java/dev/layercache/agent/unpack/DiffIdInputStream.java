@@ -1,10 +1,10 @@
 package dev.layercache.agent.unpack;
 
+import dev.layercache.oci.Digest;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
 /**
@@ -25,17 +25,10 @@ public final class DiffIdInputStream extends FilterInputStream {
     this.expected = expected;
     int colon = expected.indexOf(':');
     this.algorithm = colon < 0 ? "" : expected.substring(0, colon);
-    String javaName =
-        switch (algorithm) {
-          case "sha256" -> "SHA-256";
-          case "sha512" -> "SHA-512";
-          default -> throw new IllegalArgumentException("unsupported diffID " + expected);
-        };
-    try {
-      this.digest = MessageDigest.getInstance(javaName);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
+    if (!algorithm.equals("sha256") && !algorithm.equals("sha512")) {
+      throw new IllegalArgumentException("unsupported diffID " + expected);
     }
+    this.digest = Digest.newHasher(algorithm);
   }
 
   @Override
