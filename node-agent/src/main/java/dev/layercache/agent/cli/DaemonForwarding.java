@@ -43,13 +43,16 @@ final class DaemonForwarding {
             + (name == null ? "" : "; run " + name + " without the daemon"));
   }
 
-  /** The exit code of the command run by the daemon, or empty: run it in this process. */
-  static Optional<Integer> forward(String[] args, PrintWriter out, PrintWriter err)
-      throws IOException {
-    LayercacheCommand top = new LayercacheCommand();
+  /**
+   * The exit code of the command run by the daemon, or empty: run it in this process (execute
+   * parses the line again: picocli resets every option first).
+   */
+  static Optional<Integer> forward(
+      CommandLine cli, String[] args, PrintWriter out, PrintWriter err) throws IOException {
+    LayercacheCommand top = cli.getCommand();
     CommandLine.ParseResult parsed;
     try {
-      parsed = new CommandLine(top).parseArgs(args);
+      parsed = cli.parseArgs(args);
     } catch (CommandLine.ParameterException e) {
       return Optional.empty(); // reported by the ordinary run
     }

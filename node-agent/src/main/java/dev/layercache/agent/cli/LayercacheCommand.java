@@ -182,8 +182,10 @@ public final class LayercacheCommand {
 
   /** Runs the CLI with its output and errors sent where the caller says. */
   public static int run(PrintWriter out, PrintWriter err, String... args) {
+    // One command model for both: building it is most of a one-shot command's start-up.
+    CommandLine cli = configure(new CommandLine(new LayercacheCommand()), Path.of(""), out, err);
     try {
-      Optional<Integer> inDaemon = DaemonForwarding.forward(args, out, err);
+      Optional<Integer> inDaemon = DaemonForwarding.forward(cli, args, out, err);
       if (inDaemon.isPresent()) {
         return inDaemon.get();
       }
@@ -192,7 +194,7 @@ public final class LayercacheCommand {
       err.flush();
       return EXIT_FAILED;
     }
-    return execute(new CommandLine(new LayercacheCommand()), Path.of(""), out, err, args);
+    return cli.execute(args);
   }
 
   /**
@@ -216,22 +218,18 @@ public final class LayercacheCommand {
     LayercacheCommand top = new LayercacheCommand();
     top.daemonStore = store;
     top.daemonWorkspaces = workspaces;
-    return execute(
-        DaemonForwarding.daemonSide(new CommandLine(top)),
-        cwd,
-        out,
-        err,
-        args.toArray(String[]::new));
+    return configure(DaemonForwarding.daemonSide(new CommandLine(top)), cwd, out, err)
+        .execute(args.toArray(String[]::new));
   }
 
-  private static int execute(
-      CommandLine cli, Path cwd, PrintWriter out, PrintWriter err, String... args) {
+  private static CommandLine configure(
+      CommandLine cli, Path cwd, PrintWriter out, PrintWriter err) {
     helpEverywhere(cli);
     cli.registerConverter(Path.class, cwd::resolve);
     cli.setOut(out);
     cli.setErr(err);
     cli.setExecutionExceptionHandler(LayercacheCommand::handle);
-    return cli.execute(args);
+    return cli;
   }
 
   /** {@code --help} and {@code --version} on every command, not only the top one. */

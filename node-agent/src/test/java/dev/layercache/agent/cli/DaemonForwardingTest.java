@@ -14,7 +14,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -34,13 +33,16 @@ class DaemonForwardingTest {
               received.add(args);
               return 0;
             })) {
-      Optional<Integer> exit =
-          DaemonForwarding.forward(
-              new String[] {"--root", root.toString(), "gc", "@" + argsFile},
+      int exit =
+          LayercacheCommand.run(
               new PrintWriter(new StringWriter()),
-              new PrintWriter(new StringWriter()));
+              new PrintWriter(new StringWriter()),
+              "--root",
+              root.toString(),
+              "gc",
+              "@" + argsFile);
 
-      assertThat(exit).contains(0);
+      assertThat(exit).isZero();
     }
     assertThat(received).containsExactly(List.of("--root", root.toString(), "gc", "--dry-run"));
   }
