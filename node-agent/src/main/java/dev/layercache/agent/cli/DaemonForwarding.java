@@ -47,8 +47,8 @@ final class DaemonForwarding {
    * The exit code of the command run by the daemon, or empty: run it in this process (execute
    * parses the line again: picocli resets every option first).
    */
-  static Optional<Integer> forward(
-      CommandLine cli, String[] args, PrintWriter out, PrintWriter err) throws IOException {
+  static Optional<Integer> forward(CommandLine cli, String[] args, PrintWriter out, PrintWriter err)
+      throws IOException {
     LayercacheCommand top = cli.getCommand();
     CommandLine.ParseResult parsed;
     try {
