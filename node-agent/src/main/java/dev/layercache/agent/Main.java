@@ -35,7 +35,7 @@ public final class Main {
     if (System.getProperty("jdk.httpclient.bufsize") == null) {
       System.setProperty("jdk.httpclient.bufsize", String.valueOf(256 << 10));
     }
-    LibcryptoDigest.hashers().ifPresent(Digest::useHashers);
+    Digest.useHashers(LibcryptoDigest.hashersBoundInBackground());
     warmUpInBackground();
     System.exit(LayercacheCommand.run(args));
   }

@@ -6,6 +6,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 import jnr.ffi.LibraryLoader;
 import jnr.ffi.Pointer;
@@ -40,8 +41,12 @@ public final class LibcryptoDigest extends MessageDigest implements Cloneable {
   }
 
   private static final List<String> LIBRARIES = List.of("libcrypto.so.3", "libcrypto.so.1.1");
-  private static final Optional<Libcrypto> LIBRARY = load();
   private static final Cleaner CLEANER = Cleaner.create();
+
+  /** Bound on first use: binding takes jnr-ffi about 120 ms, which a class load must not cost. */
+  private static final class Bound {
+    static final Optional<Libcrypto> LIBRARY = load();
+  }
 
   /** Smaller updates (tar headers, mostly) are gathered here: one native call per 64 KiB. */
   private static final int GATHER = 64 << 10;
@@ -75,7 +80,7 @@ public final class LibcryptoDigest extends MessageDigest implements Cloneable {
    * Other names come from the JDK.
    */
   public static Optional<Function<String, MessageDigest>> hashers() {
-    return LIBRARY.map(
+    return Bound.LIBRARY.map(
         crypto ->
             javaName ->
                 switch (javaName) {
@@ -83,6 +88,27 @@ public final class LibcryptoDigest extends MessageDigest implements Cloneable {
                   case "SHA-512" -> new LibcryptoDigest(javaName, crypto, crypto.EVP_sha512(), 64);
                   default -> jdk(javaName);
                 });
+  }
+
+  /**
+   * The hashers of {@link #hashers()}, else the JDK's, with libcrypto bound on a new thread from
+   * now on: a command starts up meanwhile, and its first digest waits for the binding if need be.
+   */
+  public static Function<String, MessageDigest> hashersBoundInBackground() {
+    CompletableFuture<Function<String, MessageDigest>> bound = new CompletableFuture<>();
+    Thread binder =
+        new Thread(
+            () -> {
+              try {
+                bound.complete(hashers().orElse(LibcryptoDigest::jdk));
+              } finally {
+                bound.complete(LibcryptoDigest::jdk); // when binding failed in an unforeseen way
+              }
+            },
+            "bind-libcrypto");
+    binder.setDaemon(true);
+    binder.start();
+    return javaName -> bound.join().apply(javaName);
   }
 
   private static MessageDigest jdk(String javaName) {

@@ -36,6 +36,16 @@ class LibcryptoDigestTest {
   }
 
   @Test
+  void theHashersBoundInBackgroundAreLibcryptos() {
+    Function<String, MessageDigest> background = LibcryptoDigest.hashersBoundInBackground();
+
+    MessageDigest sha256 = background.apply("SHA-256");
+    assertThat(sha256).isInstanceOf(LibcryptoDigest.class);
+    assertThat(hex(sha256.digest("abc".getBytes(StandardCharsets.US_ASCII))))
+        .isEqualTo("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  }
+
+  @Test
   void equalsTheJdkForUpdatesOfEverySizeAndOffset() throws Exception {
     Random random = new Random(42);
     byte[] data = new byte[3 << 20];
