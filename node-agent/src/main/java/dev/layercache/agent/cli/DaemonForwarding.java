@@ -28,7 +28,10 @@ final class DaemonForwarding {
   static Optional<String> refusedInDaemon(String[] args) {
     CommandLine.ParseResult sub;
     try {
-      sub = daemonSide(new CommandLine(new LayercacheCommand())).parseArgs(args).subcommand();
+      sub =
+          LayercacheCommand.model(daemonSide(new CommandLine(new LayercacheCommand())), args)
+              .parseArgs(args)
+              .subcommand();
     } catch (CommandLine.ParameterException e) {
       return Optional.empty();
     }

@@ -29,27 +29,29 @@ import picocli.CommandLine.Option;
     name = "layercache",
     mixinStandardHelpOptions = true,
     versionProvider = LayercacheCommand.Version.class,
-    description = "Node-level cache of container image layers and overlay workspaces.",
-    subcommands = {
-      InspectCommand.class,
-      AnalyzeCommand.class,
-      PullCommand.class,
-      ImagesCommand.class,
-      LayersCommand.class,
-      AgentCommand.class,
-      DaemonCommand.class,
-      MountCommand.class,
-      UmountCommand.class,
-      LsCommand.class,
-      DfCommand.class,
-      GcCommand.class,
-      CommitCommand.class,
-      ApplyCommand.class,
-      DeleteCommand.class,
-      CommandLine.HelpCommand.class,
-      AutoComplete.GenerateCompletion.class,
-    })
+    description = "Node-level cache of container image layers and overlay workspaces.")
 public final class LayercacheCommand {
+  /** The subcommands, in the order help lists them; see {@link #model}. */
+  private static final List<Class<?>> SUBCOMMANDS =
+      List.of(
+          InspectCommand.class,
+          AnalyzeCommand.class,
+          PullCommand.class,
+          ImagesCommand.class,
+          LayersCommand.class,
+          AgentCommand.class,
+          DaemonCommand.class,
+          MountCommand.class,
+          UmountCommand.class,
+          LsCommand.class,
+          DfCommand.class,
+          GcCommand.class,
+          CommitCommand.class,
+          ApplyCommand.class,
+          DeleteCommand.class,
+          CommandLine.HelpCommand.class,
+          AutoComplete.GenerateCompletion.class);
+
   static final int EXIT_FAILED = 1;
   static final int EXIT_BAD_INPUT = 2;
   static final int EXIT_BUSY = 3;
@@ -182,8 +184,7 @@ public final class LayercacheCommand {
 
   /** Runs the CLI with its output and errors sent where the caller says. */
   public static int run(PrintWriter out, PrintWriter err, String... args) {
-    // One command model for both: building it is most of a one-shot command's start-up.
-    CommandLine cli = configure(new CommandLine(new LayercacheCommand()), Path.of(""), out, err);
+    CommandLine cli = configure(model(new CommandLine(new LayercacheCommand()), args), out, err);
     try {
       Optional<Integer> inDaemon = DaemonForwarding.forward(cli, args, out, err);
       if (inDaemon.isPresent()) {
@@ -218,14 +219,53 @@ public final class LayercacheCommand {
     LayercacheCommand top = new LayercacheCommand();
     top.daemonStore = store;
     top.daemonWorkspaces = workspaces;
-    return configure(DaemonForwarding.daemonSide(new CommandLine(top)), cwd, out, err)
-        .execute(args.toArray(String[]::new));
+    String[] line = args.toArray(String[]::new);
+    CommandLine cli =
+        configure(model(DaemonForwarding.daemonSide(new CommandLine(top)), line), out, err);
+    return cli.registerConverter(Path.class, cwd::resolve).execute(line);
   }
 
-  private static CommandLine configure(
-      CommandLine cli, Path cwd, PrintWriter out, PrintWriter err) {
+  /**
+   * The command model of {@code cli}'s line with the subcommand it names only, else with all: help,
+   * completion and the usage errors of a line that names none list them. Building the model of
+   * every subcommand (reflection over their classes, picocli's own Java 5 classes verified on each
+   * start) was about a third of a one-shot command's start-up; one model serves a whole run, since
+   * picocli resets every option before it parses a line again.
+   */
+  static CommandLine model(CommandLine cli, String... args) {
+    Class<?> named = null;
+    if (args.length > 0) {
+      cli.setStopAtPositional(true).setUnmatchedArgumentsAllowed(true);
+      try {
+        List<String> rest = cli.parseArgs(args).unmatched();
+        named = rest.isEmpty() ? null : subcommand(rest.get(0));
+      } catch (CommandLine.ParameterException e) {
+        // a bad global option: all subcommands, and the ordinary run reports it
+      }
+      cli.setStopAtPositional(false).setUnmatchedArgumentsAllowed(false);
+    }
+    if (named != null
+        && named != CommandLine.HelpCommand.class
+        && named != AutoComplete.GenerateCompletion.class) {
+      cli.addSubcommand(named);
+    } else {
+      SUBCOMMANDS.forEach(cli::addSubcommand);
+    }
+    return cli;
+  }
+
+  private static Class<?> subcommand(String name) {
+    for (Class<?> subcommand : SUBCOMMANDS) {
+      if (subcommand.getAnnotation(Command.class).name().equals(name)) {
+        return subcommand;
+      }
+    }
+    return null;
+  }
+
+  private static CommandLine configure(CommandLine cli, PrintWriter out, PrintWriter err) {
     helpEverywhere(cli);
-    cli.registerConverter(Path.class, cwd::resolve);
+    cli.registerConverter(Path.class, Path.of("")::resolve);
     cli.setOut(out);
     cli.setErr(err);
     cli.setExecutionExceptionHandler(LayercacheCommand::handle);
