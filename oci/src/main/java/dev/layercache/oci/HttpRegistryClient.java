@@ -12,8 +12,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
-/** {@link RegistryClient} over the OCI distribution HTTP API, using the JDK HTTP client. */
-public final class HttpRegistryClient implements RegistryClient {
+/**
+ * {@link RegistryClient} over the OCI distribution HTTP API, using the JDK HTTP client; closing it
+ * stops the client's thread (from JDK 21 on) and fails what it still has in flight.
+ */
+public final class HttpRegistryClient implements RegistryClient, AutoCloseable {
   private static final int MAX_MANIFEST_BYTES = 4 << 20;
   private static final String OCTET_STREAM = "application/octet-stream";
 
@@ -23,6 +26,11 @@ public final class HttpRegistryClient implements RegistryClient {
   public HttpRegistryClient(RegistryConfig config) {
     this.config = config;
     this.transport = new RegistryTransport(config);
+  }
+
+  @Override
+  public void close() {
+    transport.close();
   }
 
   @Override

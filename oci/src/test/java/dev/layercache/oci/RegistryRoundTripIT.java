@@ -4,6 +4,7 @@ import static dev.layercache.oci.testing.TestImages.AMD64;
 import static dev.layercache.oci.testing.TestImages.ARM64;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.github.luben.zstd.ZstdInputStream;
 import dev.layercache.oci.testing.ImageBuilder;
@@ -19,6 +20,7 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.zip.GZIPInputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
@@ -56,6 +58,27 @@ class RegistryRoundTripIT {
         .contains("layercache test layer 1", "CMD [\"/bin/sh\"]");
     assertThat(resolved.compressedSize())
         .isEqualTo(image.layers().stream().mapToLong(l -> l.bytes().length).sum());
+  }
+
+  @Test
+  void closingTheClientEndsItsThreadSoTheJvmExitsAtOnce() throws Exception {
+    assumeTrue(Runtime.version().feature() >= 21, "HttpClient.shutdownNow is JDK 21's");
+    TestImage image = TestImages.sample(ImageFormat.OCI, AMD64);
+    ImageReference ref = registry.reference("round/close:1");
+    Set<Thread> before = Thread.getAllStackTraces().keySet();
+    HttpRegistryClient own = registry.client();
+    image.push(own, ref);
+    List<Thread> started =
+        Thread.getAllStackTraces().keySet().stream()
+            .filter(thread -> !before.contains(thread))
+            .filter(thread -> thread.getName().contains("SelectorManager"))
+            .toList();
+    assertThat(started).hasSize(1);
+
+    own.close();
+
+    started.get(0).join(5_000);
+    assertThat(started.get(0).isAlive()).isFalse();
   }
 
   @Test

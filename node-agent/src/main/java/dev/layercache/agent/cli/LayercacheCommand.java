@@ -184,7 +184,8 @@ public final class LayercacheCommand {
 
   /** Runs the CLI with its output and errors sent where the caller says. */
   public static int run(PrintWriter out, PrintWriter err, String... args) {
-    CommandLine cli = configure(model(new CommandLine(new LayercacheCommand()), args), out, err);
+    LayercacheCommand top = new LayercacheCommand();
+    CommandLine cli = configure(model(new CommandLine(top), args), out, err);
     try {
       Optional<Integer> inDaemon = DaemonForwarding.forward(cli, args, out, err);
       if (inDaemon.isPresent()) {
@@ -195,7 +196,11 @@ public final class LayercacheCommand {
       err.flush();
       return EXIT_FAILED;
     }
-    return cli.execute(args);
+    try {
+      return cli.execute(args);
+    } finally {
+      top.registry.closeClients();
+    }
   }
 
   /**
@@ -222,7 +227,11 @@ public final class LayercacheCommand {
     String[] line = args.toArray(String[]::new);
     CommandLine cli =
         configure(model(DaemonForwarding.daemonSide(new CommandLine(top)), line), out, err);
-    return cli.registerConverter(Path.class, cwd::resolve).execute(line);
+    try {
+      return cli.registerConverter(Path.class, cwd::resolve).execute(line);
+    } finally {
+      top.registry.closeClients();
+    }
   }
 
   /**

@@ -54,6 +54,9 @@ public final class RegistryOptions {
           "Credentials file (default: $DOCKER_CONFIG/config.json or ~/.docker/config.json).")
   Path dockerConfig;
 
+  /** The clients this command made, closed when it ends (see {@link #closeClients}). */
+  private final List<HttpRegistryClient> clients = new ArrayList<>();
+
   /** The file format of {@code --registry-config}. */
   record RegistryFile(Map<String, List<String>> mirrors, List<String> plainHttp) {}
 
@@ -82,7 +85,19 @@ public final class RegistryOptions {
     } catch (IOException e) {
       throw new BadInputException("docker config " + dockerConfigPath() + ": " + e.getMessage());
     }
-    return new HttpRegistryClient(config.build());
+    HttpRegistryClient client = new HttpRegistryClient(config.build());
+    synchronized (clients) {
+      clients.add(client);
+    }
+    return client;
+  }
+
+  /** Closes the clients made so far: the command is over (a JVM's exit waits for their threads). */
+  void closeClients() {
+    synchronized (clients) {
+      clients.forEach(HttpRegistryClient::close);
+      clients.clear();
+    }
   }
 
   private Path dockerConfigPath() {
