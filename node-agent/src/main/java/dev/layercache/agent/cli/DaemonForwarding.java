@@ -25,13 +25,10 @@ final class DaemonForwarding {
    * Why the daemon does not run this command line for a client, or empty when it does: a writer
    * command, or a line that does not parse (the ordinary run reports the usage error).
    */
-  static Optional<String> refusedInDaemon(String[] args) {
+  static Optional<String> refusedInDaemon(CommandLine cli, String[] args) {
     CommandLine.ParseResult sub;
     try {
-      sub =
-          LayercacheCommand.model(daemonSide(new CommandLine(new LayercacheCommand())), args)
-              .parseArgs(args)
-              .subcommand();
+      sub = cli.parseArgs(args).subcommand();
     } catch (CommandLine.ParameterException e) {
       return Optional.empty();
     }

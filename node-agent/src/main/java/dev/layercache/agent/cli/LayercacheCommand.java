@@ -215,20 +215,21 @@ public final class LayercacheCommand {
       Path cwd,
       PrintWriter out,
       PrintWriter err) {
-    Optional<String> refused = DaemonForwarding.refusedInDaemon(args.toArray(String[]::new));
-    if (refused.isPresent()) {
-      err.println("layercache: " + refused.get());
-      err.flush();
-      return EXIT_BAD_INPUT;
-    }
     LayercacheCommand top = new LayercacheCommand();
     top.daemonStore = store;
     top.daemonWorkspaces = workspaces;
     String[] line = args.toArray(String[]::new);
     CommandLine cli =
-        configure(model(DaemonForwarding.daemonSide(new CommandLine(top)), line), out, err);
+        configure(model(DaemonForwarding.daemonSide(new CommandLine(top)), line), out, err)
+            .registerConverter(Path.class, cwd::resolve);
+    Optional<String> refused = DaemonForwarding.refusedInDaemon(cli, line);
+    if (refused.isPresent()) {
+      err.println("layercache: " + refused.get());
+      err.flush();
+      return EXIT_BAD_INPUT;
+    }
     try {
-      return cli.registerConverter(Path.class, cwd::resolve).execute(line);
+      return cli.execute(line);
     } finally {
       top.registry.closeClients();
     }
