@@ -36,6 +36,10 @@ set -euo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 HARNESS=${HARNESS:-$REPO/../shared/tools/realistic-images}
 export H=${H:-${TMPDIR:-/tmp}/layercache-harness}
+[ -f "$HARNESS/lib.sh" ] || {
+  echo "$0: no realistic-image harness at $HARNESS (set HARNESS=DIR, the shared tools' realistic-images)" >&2
+  exit 2
+}
 # shellcheck source=/dev/null
 . "$HARNESS/lib.sh"
 REPS=${REPS:-5}
